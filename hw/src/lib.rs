@@ -1,0 +1,7 @@
+//! `hw`: what a design point is made of: the accelerator's architecture ([`arch`]) and the board it
+//! must fit ([`board`]). The numerics and shapes belong to `golden`; this crate owns everything that
+//! changes cycles and resources but not the model.
+#![warn(missing_docs)]
+
+pub mod arch;
+pub mod board;

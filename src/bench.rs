@@ -1,0 +1,192 @@
+//! `edgemoe bench`: wall time of the fixed-point frame and of its hottest units on this machine.
+//! Figures, not pass/fail: speed targets live here, never in timed tests.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use golden::model::forward::forward_fixed;
+use golden::model::weights::Ffn;
+use golden::units::{
+    attn_av::attn_av, exp::exp, gelu::Gelu, layernorm::layernorm, layernorm::LayerNormParams,
+    linear::linear, linear::LinearWeights, qk_scores::qk_scores, qk_scores::AttnGeometry,
+};
+use ndarray::{s, Array2};
+
+use crate::frame::FrameArgs;
+
+/// Options of `bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    frame: FrameArgs,
+    /// Timed repetitions of each item (the minimum and median are reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[0], times[times.len() / 2])
+}
+
+/// Runs the benchmark and prints its figures.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let frame = args.frame.load()?;
+    let spec = frame.spec(args.frame.task);
+    let m = &frame.config.raw.model;
+    let fm = frame.config.numerics.fm;
+    let n = &frame.config.numerics;
+    println!(
+        "bench: {} thread(s), fm_t {}, {} run(s) each (min / median)",
+        rayon::current_num_threads(),
+        fm,
+        args.runs
+    );
+    let out = forward_fixed(&spec, &frame.fixed)?;
+    let macs = frame_macs(m, out.routing.iter().map(|(_, q)| q.total_len()).sum());
+    let (min, med) = time(args.runs, || forward_fixed(&spec, &frame.fixed));
+    println!(
+        "frame (fixed point, all taps): {:>8.1} ms / {:>8.1} ms   {:.2} frames/s   {:.3} GMAC/frame   {:.2} GMAC/s",
+        ms(min),
+        ms(med),
+        1.0 / min.as_secs_f64(),
+        macs as f64 / 1e9,
+        macs as f64 / 1e9 / min.as_secs_f64()
+    );
+
+    let taps = &out.taps;
+    let get = |name: &str| {
+        taps.get(name)
+            .map(|t| t.values.clone())
+            .unwrap_or_else(|| Array2::zeros((0, 0)))
+    };
+    let (ln1, q, k, v) = (get("l0.ln1"), get("l0.q"), get("l0.k"), get("l0.v"));
+    let layer = &frame.fixed.layers[0];
+    let unit = |name: &str, (min, med): (Duration, Duration), work: f64, unit: &str| {
+        println!(
+            "{name:<34} {:>8.2} ms / {:>8.2} ms   {:>8.1} {unit}",
+            ms(min),
+            ms(med),
+            work / min.as_secs_f64()
+        );
+    };
+    if let Ffn::Dense {
+        fc1_weight,
+        fc1_bias,
+        ..
+    } = &layer.ffn
+    {
+        let bias: Vec<i64> = fc1_bias
+            .iter()
+            .map(|&b| fm.convert(n.wt_wbias.convert(b, &n.wt_bias), &n.wt_wbias))
+            .collect();
+        let lw = LinearWeights {
+            weights: fc1_weight.view(),
+            format: n.wt_linear,
+            bias_fm: &bias,
+        };
+        let gelu = Gelu::new(fm);
+        let work = (m.tokens() * m.mlp_hidden * m.embed_dim) as f64 / 1e6;
+        unit(
+            "linear 192->768 + GELU, 129 tokens",
+            time(args.runs, || linear(ln1.view(), &lw, Some(&gelu), &fm)),
+            work,
+            "MMAC/s",
+        );
+    }
+    let geometry = AttnGeometry {
+        heads: m.heads,
+        beat: spec.beat,
+        lanes: spec.attn_lanes,
+    };
+    let scale = fm.from_f64(m.attn_scale).unwrap_or(0);
+    let attn_work = (m.tokens() * m.tokens() * m.embed_dim) as f64 / 1e6;
+    unit(
+        "qk_scores + finalize_attn, 1 layer",
+        time(args.runs, || {
+            qk_scores(q.view(), k.view(), scale, geometry, &fm)
+        }),
+        attn_work,
+        "MMAC/s",
+    );
+    let qk = qk_scores(q.view(), k.view(), scale, geometry, &fm)?;
+    unit(
+        "attn_av, 1 layer",
+        time(args.runs, || {
+            attn_av(v.view(), qk.scores.view(), qk.info.view(), &fm)
+        }),
+        attn_work,
+        "MMAC/s",
+    );
+    let x = get("patch_embed");
+    let norm = |i: usize| layer.norm[i].as_slice().unwrap_or(&[]).to_vec();
+    let (g, b) = (norm(0), norm(1));
+    let params = LayerNormParams {
+        gamma: &g,
+        gamma_format: n.wt_norm,
+        beta: &b,
+        beta_format: n.wt_bias,
+        eps: 4,
+    };
+    unit(
+        "layernorm, 129 tokens",
+        time(args.runs, || layernorm(x.view(), &params, &fm)),
+        m.tokens() as f64 / 1e3,
+        "ktokens/s",
+    );
+    let inputs: Vec<i64> = x.slice(s![.., ..]).iter().copied().collect();
+    let calls = inputs.len() as f64 / 1e6;
+    unit(
+        "exp, 24768 calls",
+        time(args.runs, || {
+            inputs
+                .iter()
+                .map(|&v| exp(v >> 3, &fm))
+                .fold(0i64, i64::wrapping_add)
+        }),
+        calls,
+        "Mcalls/s",
+    );
+    let gelu = Gelu::new(fm);
+    unit(
+        "gelu, 24768 calls",
+        time(args.runs, || {
+            inputs
+                .iter()
+                .map(|&v| gelu.apply(v))
+                .fold(0i64, i64::wrapping_add)
+        }),
+        calls,
+        "Mcalls/s",
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Multiply-accumulates of one frame (§1): patch embed, QKV + proj, QKᵀ and AV, FFNs, gates, and the
+/// expert FFNs of `expert_rows` routed tokens summed over all MoE layers.
+pub fn frame_macs(m: &golden::model::config::ModelConfig, expert_rows: usize) -> u64 {
+    let (n, d) = (m.tokens() as u64, m.embed_dim as u64);
+    let patch = m.patches() as u64 * d * (m.image_channels * m.patch * m.patch) as u64;
+    let mut total = patch;
+    for l in 0..m.depth {
+        total += 4 * n * d * d + 2 * n * n * d;
+        total += if m.is_moe(l) {
+            n * m.experts as u64 * d
+        } else {
+            2 * n * m.mlp_hidden as u64 * d
+        };
+    }
+    total + expert_rows as u64 * 2 * m.expert_hidden as u64 * d
+}
