@@ -1,7 +1,7 @@
 //! `Fixed<W, I, Q, O, S>`: an ap_fixed value whose format is part of its type.
 //!
 //! Stable Rust cannot compute `W1 + W2` in a type, so — as an ap_fixed assignment does — every widening
-//! operation takes its destination type from the caller: `let p: Fm = a.mul(b);` forms the exact product
+//! operation takes its destination type from the caller: `let p: Fm = a.mul_as(b);` forms the exact product
 //! and quantises it into `Fm`. All rules live in [`Format`]; this type only fixes the format at compile
 //! time, so a kernel written with it and one written with a runtime [`Format`] give the same bits.
 
@@ -87,17 +87,17 @@ impl<const W: u32, const I: i32, Q: QuantMode, O: OverflowMode, S: Signedness>
     }
 
     /// The exact product, assigned to `R`.
-    pub fn mul<R: FixedType, B: FixedType>(self, rhs: B) -> R {
+    pub fn mul_as<R: FixedType, B: FixedType>(self, rhs: B) -> R {
         R::from_bits(R::FORMAT.from_product(self.raw, &Self::format(), rhs.to_bits(), &B::FORMAT))
     }
 
     /// The exact sum, assigned to `R`.
-    pub fn add<R: FixedType, B: FixedType>(self, rhs: B) -> R {
+    pub fn add_as<R: FixedType, B: FixedType>(self, rhs: B) -> R {
         R::from_bits(R::FORMAT.from_sum(self.raw, &Self::format(), rhs.to_bits(), &B::FORMAT))
     }
 
     /// The exact difference, assigned to `R`.
-    pub fn sub<R: FixedType, B: FixedType>(self, rhs: B) -> R {
+    pub fn sub_as<R: FixedType, B: FixedType>(self, rhs: B) -> R {
         R::from_bits(R::FORMAT.from_difference(
             self.raw,
             &Self::format(),
@@ -115,7 +115,7 @@ impl<const W: u32, const I: i32, Q: QuantMode, O: OverflowMode, S: Signedness>
 
     /// `self + rhs` in this same type (the `acc += x` pattern): modular with AP_WRAP, clamped with AP_SAT.
     pub fn add_assign_same(&mut self, rhs: Self) {
-        *self = self.add(rhs);
+        *self = self.add_as(rhs);
     }
 }
 

@@ -107,7 +107,10 @@ mod tests {
         let t = lut(22);
         assert_eq!(t.len(), 177);
         assert_eq!(t[0], 0);
-        assert_eq!(t[176], (4194304.0 * delta(5.5)).round() as i64);
+        assert_eq!(
+            t[176], 0,
+            "δ(5.5)·2^22 ≈ 0.44 rounds to 0: both endpoints are 0 (§6)"
+        );
         let (argmax, max) = t.iter().enumerate().max_by_key(|(_, v)| **v).unwrap();
         assert_eq!((argmax, *max), (24, 712_908));
     }
@@ -118,8 +121,11 @@ mod tests {
         let x = (11i64 << 22) >> 1;
         assert_eq!(g.apply(x), x);
         assert_eq!(g.apply(-x), 0);
-        // Just inside the cutoff the correction is T[175]-ish: tiny but non-zero.
-        assert!(g.apply(x - 1) < x - 1);
+        // On a table knot the correction is exactly the entry: at 175/32, T[175] = 1 LSB.
+        let knot = 175i64 << 17;
+        assert_eq!(g.table()[175], 1);
+        assert_eq!(g.apply(knot), knot - 1);
+        assert_eq!(g.apply(-knot), -1);
     }
 
     #[test]

@@ -1,0 +1,177 @@
+//! End-to-end tests of the `edgemoe` binary: the real Edge-MoE frame, config and weight errors, `eval`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn edgemoe() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_edgemoe"))
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = edgemoe()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn edgemoe");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn weights_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/edge-moe-weights")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("edgemoe-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_real_frame_verifies_with_final_mse_below_1e_2_and_dumps_every_tap() {
+    let dir = weights_dir();
+    if !dir.exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI needs shared/data/edge-moe-weights beside the checkout"
+        );
+        eprintln!("skipping: {} not found", dir.display());
+        return;
+    }
+    let out_dir = scratch("frame");
+    let json = out_dir.join("verify.json");
+    let taps = out_dir.join("taps");
+    let out = edgemoe()
+        .args(["verify", "--weights"])
+        .arg(&dir)
+        .arg("--json")
+        .arg(&json)
+        .arg("--dump-taps")
+        .arg(&taps)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("l1_htoh4_weight: not in the weights, filled from seed 2023"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let last = report["taps"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["name"], "l11.x");
+    assert!(last["mse"].as_f64().unwrap() < 1e-2, "{last}");
+    assert_eq!(report["pass"], true);
+    let x = std::fs::read_to_string(taps.join("l11.x.txt")).unwrap();
+    let lines: Vec<&str> = x.lines().collect();
+    assert_eq!(lines.len(), 129);
+    assert!(lines.iter().all(|l| l.split(' ').count() == 192));
+    assert!(taps.join("l10.mlp_hidden.txt").exists() && taps.join("l9.moe_out.txt").exists());
+}
+
+#[test]
+fn a_malformed_toml_is_one_located_error_and_a_nonzero_exit() {
+    let d = scratch("toml");
+    let f = d.join("bad.toml");
+    std::fs::write(&f, "[arch]\nattn_lanes = 4\nbeat = \"eight\"\n").unwrap();
+    let out = edgemoe()
+        .args(["config", "validate"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:3:8: arch.beat:"), "{err}");
+    std::fs::write(&f, "[arch]\nattn_lanes = 500\n").unwrap();
+    let out = edgemoe()
+        .args(["config", "validate"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:2:14: arch.attn_lanes: 500 query lanes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_weight_file_of_the_wrong_size_is_named_and_nothing_is_written() {
+    let d = scratch("weights");
+    let w = d.join("w");
+    std::fs::create_dir_all(&w).unwrap();
+    for entry in std::fs::read_dir(weights_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), w.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(w.join("l3_qkv_bias.float32.bin"), [0u8; 10]).unwrap();
+    let json = d.join("out.json");
+    let out = edgemoe()
+        .args(["verify", "--weights"])
+        .arg(&w)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("l3_qkv_bias.float32.bin: 10 bytes, expected 2304"),
+        "{err}"
+    );
+    assert!(!json.exists());
+}
+
+#[test]
+fn eval_rejects_a_non_number_with_its_line_and_column_and_prints_nothing() {
+    let out = run_with_stdin(&["eval", "gelu"], "0\n1024\n12x\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stdin:3:1: `12x` is not a decimal integer"),
+        "{err}"
+    );
+    let out = run_with_stdin(&["eval", "div"], "1 0\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("division by zero"));
+}
+
+#[test]
+fn eval_speaks_raw_integers_for_every_unit() {
+    let out = run_with_stdin(&["eval", "exp"], "0\n-4194304\n");
+    // exp(0) is exactly 1; exp(−1) = ⌊e^-1·2^22⌋ = 1542998 (both as the Xilinx header computes them).
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "4194304\n1542998\n");
+    let out = run_with_stdin(&["eval", "div"], "-7 8388608\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "-3\n");
+    let out = run_with_stdin(&["eval", "sqrt"], "8388608\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "5931642\n");
+    let out = run_with_stdin(
+        &["eval", "gating"],
+        "0 0 8388608 0 0 0 0 4194304 0 0 0 0 0 0 0 0\n",
+    );
+    let fields: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(&fields[..2], &[2, 7]);
+    let out = run_with_stdin(
+        &["eval", "linear"],
+        "2 1 0 4194304 -4194304 16384 8192 100\n",
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2097252\n"); // 1·1 + (−1)·0.5 + 100 LSB
+}
