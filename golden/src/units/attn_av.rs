@@ -36,13 +36,16 @@ pub fn attn_av(
                     p[key * heads + h] = probability(scores[[row, key, h]], &info[[row, h]], fm);
                 }
             }
-            for d in 0..dim {
-                let h = d / head_dim;
-                let mut acc = 0;
-                for key in 0..tokens {
-                    acc = mac.step(acc, v[[key, d]], p[key * heads + h]);
+            // Key-major, so V is read row by row; the sum is modular, so the order does not matter.
+            let mut acc = vec![0i64; dim];
+            for key in 0..tokens {
+                let v_row = v.row(key);
+                for (d, (a, &x)) in acc.iter_mut().zip(v_row.iter()).enumerate() {
+                    *a = mac.step(*a, x, p[key * heads + d / head_dim]);
                 }
-                out_row[d] = acc;
+            }
+            for (o, a) in out_row.iter_mut().zip(acc) {
+                *o = a;
             }
         });
     Ok(out)

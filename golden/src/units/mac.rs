@@ -18,6 +18,8 @@ pub struct Mac {
     shift: u32,
     /// AP_TRN/AP_WRAP accumulator: floor each product, add modulo 2^64, wrap once.
     fast: bool,
+    /// Operand widths sum to ≤ 63 bits, so each exact product fits an `i64` (32 × 16 for Edge-MoE).
+    narrow: bool,
 }
 
 /// The product is coarser than the accumulator, or finer by more than the exact path can hold.
@@ -45,6 +47,7 @@ impl Mac {
             b,
             shift: shift as u32,
             fast: acc.is_trn_wrap(),
+            narrow: a.width() + b.width() <= 63,
         })
     }
 
@@ -66,7 +69,11 @@ impl Mac {
     /// `acc += a * b` once.
     #[inline]
     pub fn step(&self, acc: i64, a: i64, b: i64) -> i64 {
-        if self.fast {
+        if self.fast && self.narrow {
+            // Modulo 2^64 then to W ≤ 64 bits: the same residue as the exact sum.
+            self.acc
+                .wrap_raw(acc.wrapping_add((a * b) >> self.shift) as i128)
+        } else if self.fast {
             self.acc
                 .wrap_raw(acc as i128 + ((a as i128 * b as i128) >> self.shift))
         } else {
@@ -80,7 +87,13 @@ impl Mac {
     #[inline]
     pub fn dot(&self, init: i64, a: &[i64], b: &[i64]) -> i64 {
         debug_assert_eq!(a.len(), b.len());
-        if self.fast {
+        if self.fast && self.narrow {
+            let mut sum = init;
+            for (&x, &y) in a.iter().zip(b) {
+                sum = sum.wrapping_add((x * y) >> self.shift);
+            }
+            self.acc.wrap_raw(sum as i128)
+        } else if self.fast {
             let mut sum = init;
             for (&x, &y) in a.iter().zip(b) {
                 sum = sum.wrapping_add(((x as i128 * y as i128) >> self.shift) as i64);
