@@ -8,16 +8,20 @@
 //! checked against the header over every input). The result is never above ⌊e^x·2^22⌋, sometimes one
 //! LSB below it, saturates for x ≥ ≈6.2383 and is 0 for x ≤ ≈−15.218.
 //!
-//! Other `fm_t` formats (chosen in a config): the value is converted exactly-or-saturated to
-//! `ap_fixed<32,10>` (AP_TRN, AP_SAT), the same algorithm runs, and the result is converted back with
-//! AP_TRN, AP_SAT. Why: one exp circuit and one set of tables serve every design point, the emitted HLS
-//! and Verilog implement exactly this, and for any fm_t with ≤ 10 integer and ≤ 22 fractional bits (e.g.
-//! `ap_fixed<24,8>`) the input conversion is exact, so only the output rounding differs from a
-//! format-specific Xilinx `exp`.
+//! The port matches the compiled header on all 2^32 inputs (0 mismatches); the result is one LSB below
+//! ⌊e^x·2^22⌋ for 1.75% of inputs in [−15.3, 6.3] (not the ≈6% the spec states).
+//!
+//! Other `fm_t` formats: the header picks its datapath from M = max(I − 1, W − I). Every signed format
+//! with M in 12..=23 and AP_TRN/AP_WRAP (e.g. `ap_fixed<24,8>`, `<16,4>`, `<32,16>`) shares this one,
+//! differing only in the input widening and output saturation, so [`table::exp_ap_fixed`] is bit-exact
+//! for them (checked on all 2^24 inputs of `<24,8>`). Outside that family the header uses coarser or
+//! finer datapaths that are not ported; there the value is converted to `ap_fixed<32,10>` (AP_TRN,
+//! AP_SAT), this algorithm runs, and the result is converted back (AP_TRN, AP_SAT): one exp circuit
+//! serves those design points, and the emitted HLS and Verilog implement the same rule.
 
 mod table;
 
-pub use table::{exp_exact_floor, exp_fm, tables, Tables};
+pub use table::{exp_ap_fixed, exp_exact_floor, exp_fm, tables, Tables};
 
 use std::sync::OnceLock;
 
@@ -29,12 +33,25 @@ fn fm32() -> &'static Format {
     F.get_or_init(|| Format::signed(32, 10).expect("ap_fixed<32,10> is valid"))
 }
 
+/// True when the Xilinx header computes `exp` for `fm` with the `ap_fixed<32,10>` datapath.
+pub fn shares_the_native_datapath(fm: &Format) -> bool {
+    let (w, i) = (fm.width() as i32, fm.int_bits());
+    fm.is_signed()
+        && fm.is_trn_wrap()
+        && i >= 1
+        && w <= 64
+        && (12..=23).contains(&(i - 1).max(w - i))
+}
+
 /// `hls::exp(x)` for `x` in format `fm`, as a raw of `fm`.
 #[inline]
 pub fn exp(x: i64, fm: &Format) -> i64 {
     let native = fm32();
     if fm == native {
         return exp_fm(x as i32) as i64;
+    }
+    if shares_the_native_datapath(fm) {
+        return table::exp_ap_fixed(x, fm.width(), fm.int_bits() as u32);
     }
     let sat = |f: &Format| f.with_modes(Quant::Trn, Overflow::Sat);
     let x32 = sat(native).convert(x, fm);

@@ -40,16 +40,23 @@
 //!    the three terms are added at 2^-58, and the sum is truncated to 2^-52.
 //! 6. `Y = e^h + e^h * E234` with `e^h` from [`Tables::exp_hi`] in units of
 //!    2^-27: the product (2^-79) is truncated to 2^-27 before the addition.
-//! 7. The sum is truncated to 2^-23 (the internal result format, an unsigned
-//!    number with 23 integer bits), then to the output's 2^-22.  If the
-//!    internal result needs more than the output's 9 magnitude integer bits
-//!    (i.e. `e^x >= 512`, reached for `x >= ~6.2383`) the output saturates to
-//!    `2^31 - 1` raw; the output is never negative.
+//! 7. The sum is truncated to 2^-23 (the internal result: an unsigned number
+//!    with 23 integer bits), then to the output's 2^-22.  If the value needs
+//!    more than the output's 9 magnitude integer bits (`e^x >= 512`, reached
+//!    from `x_raw = 26165430`, x ~ 6.2383) the output saturates to `2^31 - 1`.
+//!    [`exp_ap_fixed`] applies the same datapath to the other formats of this
+//!    variant, differing only in this last step.
 //!
-//! Every quantisation is a truncation (floor), and two of the tables are
-//! themselves floored, which is why the result is never above
-//! `floor(e^x * 2^22)` and is sometimes one LSB below it.
+//! Overflow of the internal format: for `x >= 16` (and, explicitly, for
+//! `x >= 0xf.f14028` ~ 15.9424) the internal result is all ones, for `x < -16`
+//! it is zero.  The output is therefore never negative, and it is 0 for every
+//! `x_raw <= -63829973` (x ~ -15.2183).
 //!
+//! All datapath quantisations are truncations and the two large tables are
+//! floored, so the error is one-sided: over every input the result is either
+//! `floor(e^x * 2^22)` or one LSB below it (about 1.7% of the non-saturated
+//! inputs), never above.
+
 //! # The tables
 //!
 //! The tables are generated once from their mathematical definition (see
@@ -90,23 +97,69 @@ pub fn tables() -> &'static Tables {
 /// bit-exact with the HLS implementation.  See the module docs for the steps.
 #[inline]
 pub fn exp_fm(x_raw: i32) -> i32 {
-    // Outside [-16, 16) the internal format overflows: the hardware returns
-    // all ones (then saturated to the output maximum) for positive inputs and
-    // zero for negative ones.
-    if x_raw >= 1 << 26 {
-        return FM_MAX;
+    // Widen to the internal format (23 fractional bits) and run the core.
+    let y23 = exp_internal((x_raw as i64) << 1);
+    // Step 7, output stage: the output has 9 magnitude integer bits, so any
+    // internal result >= 2^9 (bit 32 or above of `y23`) saturates to the
+    // largest value; otherwise drop one fractional bit (truncation).
+    if y23 >= 1 << 32 {
+        FM_MAX
+    } else {
+        (y23 >> 1) as i32
     }
-    if x_raw < -(1 << 26) {
+}
+
+/// `e^x` for a signed `ap_fixed<w, i>` (AP_TRN, AP_WRAP) given as its raw
+/// value, for every format served by the same hardware variant as
+/// `ap_fixed<32,10>`: `max(i - 1, w - i)` in `12..=23`, `i >= 1`, `w <= 64`
+/// (for example `<24,8>`, `<16,4>`, `<32,16>`, `<47,24>`).  All of them share
+/// the internal datapath of [`exp_fm`]; only the widening of the input and
+/// the final truncation/saturation differ.  Panics for other formats, which
+/// the HLS library computes with different (coarser or finer) datapaths.
+pub fn exp_ap_fixed(x_raw: i64, w: u32, i: u32) -> i64 {
+    assert!(
+        w <= 64 && i >= 1 && i <= w,
+        "exp_ap_fixed: unsupported format <{w},{i}>"
+    );
+    let f = w - i;
+    let m = (i - 1).max(f);
+    assert!(
+        (12..=23).contains(&m),
+        "exp_ap_fixed: <{w},{i}> uses another HLS exp variant"
+    );
+    assert!(
+        w == 64 || (x_raw >= -(1i64 << (w - 1)) && x_raw < 1i64 << (w - 1)),
+        "x_raw out of range"
+    );
+    // f <= 23 and i <= 24 here, so the widening to 23 fractional bits is exact.
+    let y23 = exp_internal(x_raw << (23 - f));
+    // Output: saturate when the value needs more than i-1 integer bits
+    // (the hardware test is on bits 45..i+22 of the internal result), then
+    // truncate 23 - f fractional bits.
+    if i < 24 && y23 >= 1u64 << (i + 22) {
+        ((1u64 << (i + 22)) - 1) as i64 >> (23 - f)
+    } else {
+        (y23 >> (23 - f)) as i64
+    }
+}
+
+/// The shared datapath: `e^x` for `x = xi * 2^-23`, returned in units of
+/// 2^-23 as the internal unsigned 46-bit result (23 integer bits), before
+/// any output-format saturation.
+#[inline]
+fn exp_internal(xi: i64) -> u64 {
+    // The internal result has 23 integer bits.  Outside [-16, 16) the input
+    // itself is out of range: positive inputs give all ones, negative ones 0.
+    if xi >= 1 << 27 {
+        return ALL_ONES_46;
+    }
+    if xi < -(1 << 27) {
         return 0;
     }
-    // Internal value with 23 fractional bits; fits in 28 signed bits.
-    let xi = (x_raw as i64) << 1;
-    // Explicit limit of the internal format: e^x would not fit in its 23
-    // integer bits from 0xf.f14028 (about 15.9424) upwards.  (Unreachable in
-    // effect for this output format, which saturates from x ~ 6.24, but kept
-    // so that the model follows the hardware's control flow.)
+    // e^x would not fit in 23 integer bits from 0xf.f14028 (about 15.9424)
+    // upwards; the hardware tests this explicitly and returns all ones.
     if xi >= 0x7F8_A014 {
-        return FM_MAX;
+        return ALL_ONES_46;
     }
     let t = tables();
 
@@ -122,11 +175,12 @@ pub fn exp_fm(x_raw: i32) -> i32 {
     //   z        -> z_units << 35
     //   z^2 / 2  -> z_units^2 * 2^-46 / 2 * 2^58 = z_units^2 << 11 (exact)
     //   z^3 / 6  -> only the t4 part is kept, rounded, from the table.
+    // (The hardware assembles z^2/2 from two squaring tables and one 3x4-bit
+    // product placed in disjoint bit ranges; the sum is exactly z^2 << 11.)
     let e4 = (z << 35) + ((z * z) << 11) + t.cube4[i4];
 
     // Step 2: E3 = e^t3 - 1 in units of 2^-55 (< 2^44).
-    let i3u = i3 as usize;
-    let e3 = (i3 << 39) + t.expm1_lo[i3u];
+    let e3 = (i3 << 39) + t.expm1_lo[i3 as usize];
 
     // Step 3: E34 = E3 + E4 + trunc(E3 * E4), in units of 2^-58 (< 2^48).
     let p34 = ((e3 as u128 * e4 as u128) >> 55) as u64; // 2^-113 -> 2^-58
@@ -144,15 +198,12 @@ pub fn exp_fm(x_raw: i32) -> i32 {
     let eh = t.exp_hi[i1];
     let y27 = eh + ((eh as u128 * e234 as u128) >> 52) as u64; // 2^-79 -> 2^-27
 
-    // Step 7: internal result at 2^-23, then the output at 2^-22 with
-    // saturation when the value needs bits above the output's range (>= 512).
-    let y23 = y27 >> 4;
-    if y23 >= 1 << 32 {
-        FM_MAX
-    } else {
-        (y23 >> 1) as i32
-    }
+    // Step 7 (first half): truncate to the internal 2^-23 resolution.
+    y27 >> 4
 }
+
+/// The internal result "all ones" (46 bits) used for overflow.
+const ALL_ONES_46: u64 = (1 << 46) - 1;
 
 // ---------------------------------------------------------------------------
 // Table generation: exact multi-word fixed-point arithmetic.
@@ -366,6 +417,17 @@ mod tests {
             let y = exp_fm(x) as u64;
             let f = exp_exact_floor(x);
             assert!(y == f || y + 1 == f, "x={x} y={y} floor={f}");
+        }
+    }
+
+    #[test]
+    fn thresholds_and_generic_form() {
+        assert!(exp_fm(26_165_429) < FM_MAX);
+        assert_eq!(exp_fm(26_165_430), FM_MAX);
+        assert_eq!(exp_fm(-63_829_973), 0);
+        assert_eq!(exp_fm(-63_829_972), 1);
+        for x in (i32::MIN..=i32::MAX).step_by(65_521) {
+            assert_eq!(exp_ap_fixed(x as i64, 32, 10), exp_fm(x) as i64);
         }
     }
 }
