@@ -291,7 +291,12 @@ impl Format {
                 }
             }
             Overflow::SatSym => {
-                let lo_sym = if self.signed { -hi } else { lo };
+                // ap_fixed quirk, kept for bit-exactness: a 1-bit signed type saturates negatives to −1.
+                let lo_sym = if self.signed && self.width > 1 {
+                    -hi
+                } else {
+                    lo
+                };
                 q.clamp(lo_sym, hi) as i64
             }
         }
