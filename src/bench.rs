@@ -9,7 +9,8 @@ use golden::model::forward::forward_fixed;
 use golden::model::weights::Ffn;
 use golden::units::{
     attn_av::attn_av, exp::exp, gelu::Gelu, layernorm::layernorm, layernorm::LayerNormParams,
-    linear::linear, linear::LinearWeights, qk_scores::qk_scores, qk_scores::AttnGeometry,
+    linear::bias_to_fm, linear::linear, linear::LinearWeights, qk_scores::qk_scores,
+    qk_scores::AttnGeometry,
 };
 use ndarray::{s, Array2};
 
@@ -84,10 +85,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         ..
     } = &layer.ffn
     {
-        let bias: Vec<i64> = fc1_bias
-            .iter()
-            .map(|&b| fm.convert(n.wt_wbias.convert(b, &n.wt_bias), &n.wt_wbias))
-            .collect();
+        let bias = bias_to_fm(
+            fc1_bias.as_slice().unwrap_or(&[]),
+            &n.wt_bias,
+            &n.wt_wbias,
+            &fm,
+        );
         let lw = LinearWeights {
             weights: fc1_weight.view(),
             format: n.wt_linear,

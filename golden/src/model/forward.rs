@@ -98,13 +98,12 @@ pub fn forward_fixed(spec: &FrameSpec, w: &Weights<i64>) -> Result<FixedFrame, F
     let mut routing = Vec::new();
     let gelu = Gelu::new(*fm);
 
-    let pos_embed = w.pos_embed.clone();
     let pe = PatchEmbedWeights {
         weights: w.patch_weight.view(),
         weight_format: n.wt_patch_embed,
         bias: w.patch_bias.as_slice().expect("standard layout"),
         bias_format: n.wt_bias,
-        pos_embed: pos_embed.view(),
+        pos_embed: w.pos_embed.view(),
     };
     let mut x = patch_embed(w.image.view(), &n.pixel, &pe, fm)?;
     taps.push("patch_embed", &x);

@@ -15,8 +15,6 @@
 //! Corner: |x| of the fm_t minimum wraps to itself (negative), so the cutoff test fails, the `ap_uint<8>`
 //! index takes the low 8 bits of ⌊32a⌋ (0) and the fraction is 0: GELU(min) = relu − T[0] = 0.
 
-use std::sync::OnceLock;
-
 use crate::fixed::Format;
 
 /// Table entries: 5.5 · 32 + 1.
@@ -37,16 +35,6 @@ pub fn lut(frac_bits: u32) -> Vec<i64> {
         .collect()
 }
 
-/// The 22-bit table of Edge-MoE's `fm_t`, computed once.
-fn lut_for(frac_bits: u32) -> std::borrow::Cow<'static, [i64]> {
-    static LUT22: OnceLock<Vec<i64>> = OnceLock::new();
-    if frac_bits == 22 {
-        std::borrow::Cow::Borrowed(LUT22.get_or_init(|| lut(22)).as_slice())
-    } else {
-        std::borrow::Cow::Owned(lut(frac_bits))
-    }
-}
-
 /// A GELU unit for one fm_t format, holding its ROM.
 #[derive(Clone, Debug)]
 pub struct Gelu {
@@ -57,8 +45,10 @@ pub struct Gelu {
 impl Gelu {
     /// The unit for `fm` (F ≥ 5 fractional bits and I ≥ 4 integer bits, checked by the numerics config).
     pub fn new(fm: Format) -> Self {
-        let table = lut_for(fm.frac_bits() as u32).into_owned();
-        Gelu { fm, table }
+        Gelu {
+            fm,
+            table: lut(fm.frac_bits() as u32),
+        }
     }
 
     /// The ROM contents, raw `ap_ufixed<F,0>`.
