@@ -2,6 +2,7 @@
 //! unit corner cases, and whole frames.
 
 use golden::fixed::{Fixed, FixedType, Fm, Format, Overflow, Quant, Rnd, Sat, UFixed};
+use golden::units::mac::Mac;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -127,6 +128,40 @@ proptest! {
     fn doubles_convert_exactly(k in -(1i64 << 53)..(1i64 << 53), e in -80i32..80, dst in format_strategy()) {
         let x = k as f64 * 2f64.powi(-e);
         prop_assert_eq!(dst.from_f64(x), Some(model_quantize(&BigInt::from(k), e, &dst)));
+    }
+
+    #[test]
+    fn mac_paths_agree_with_one_assignment_per_product(
+        acc_f in format_strategy(),
+        fa in format_strategy(),
+        fb in format_strategy(),
+        seeds in prop::collection::vec((any::<u64>(), any::<u64>()), 1..24),
+    ) {
+        let Ok(mac) = Mac::new(acc_f, fa, fb) else { return Ok(()) };
+        // Operands biased to the extremes, where an i64 product or a 2^64 wrap would go wrong.
+        let pick = |f: &Format, r: u64| match r % 4 {
+            0 => f.min_raw(),
+            1 => f.max_raw(),
+            _ => f.wrap_raw(r as i64 as i128),
+        };
+        let a: Vec<i64> = seeds.iter().map(|&(x, _)| pick(&fa, x)).collect();
+        let b: Vec<i64> = seeds.iter().map(|&(_, y)| pick(&fb, y)).collect();
+        let frac = fa.frac_bits() + fb.frac_bits();
+        let mut model = 0i64;
+        for (&x, &y) in a.iter().zip(&b) {
+            let exact = (BigInt::from(model) << (frac - acc_f.frac_bits()) as u32) + BigInt::from(x) * BigInt::from(y);
+            model = model_quantize(&exact, frac, &acc_f);
+        }
+        prop_assert_eq!(mac.dot(0, &a, &b), model);
+        let stepped = a.iter().zip(&b).fold(0, |s, (&x, &y)| mac.step(s, x, y));
+        prop_assert_eq!(stepped, model);
+        // axpy: the same sum as a one-element row per product, settled once.
+        let mut row = [0i64];
+        for (&x, &y) in a.iter().zip(&b) {
+            mac.axpy(&mut row, &[x], y);
+        }
+        mac.settle(&mut row);
+        prop_assert_eq!(row[0], model);
     }
 
     #[test]

@@ -40,10 +40,13 @@ pub fn attn_av(
             let mut acc = vec![0i64; dim];
             for key in 0..tokens {
                 let v_row = v.row(key);
-                for (d, (a, &x)) in acc.iter_mut().zip(v_row.iter()).enumerate() {
-                    *a = mac.step(*a, x, p[key * heads + d / head_dim]);
+                let v_row = v_row.as_slice().expect("activations are standard-layout");
+                for h in 0..heads {
+                    let span = h * head_dim..(h + 1) * head_dim;
+                    mac.axpy(&mut acc[span.clone()], &v_row[span], p[key * heads + h]);
                 }
             }
+            mac.settle(&mut acc);
             for (o, a) in out_row.iter_mut().zip(acc) {
                 *o = a;
             }

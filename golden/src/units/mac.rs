@@ -18,7 +18,7 @@ pub struct Mac {
     shift: u32,
     /// AP_TRN/AP_WRAP accumulator: floor each product, add modulo 2^64, wrap once.
     fast: bool,
-    /// Operand widths sum to ≤ 63 bits, so each exact product fits an `i64` (32 × 16 for Edge-MoE).
+    /// Every exact product fits an `i64` (|a·b| < 2^62 for fm_t × fm_t = 32 × 32 bits in Edge-MoE).
     narrow: bool,
 }
 
@@ -47,7 +47,7 @@ impl Mac {
             b,
             shift: shift as u32,
             fast: acc.is_trn_wrap(),
-            narrow: a.width() + b.width() <= 63,
+            narrow: magnitude_bits(&a) + magnitude_bits(&b) <= 62,
         })
     }
 
@@ -83,6 +83,37 @@ impl Mac {
         }
     }
 
+    /// `acc[d] += a[d] * b` over a row, leaving `acc` pending: on the fast path the sums are held modulo
+    /// 2^64 and only [`Mac::settle`] wraps them to the accumulator, so a long row of updates costs one
+    /// wrap per element, not one per product. Off the fast path each update is a full assignment.
+    #[inline]
+    pub fn axpy(&self, acc: &mut [i64], a: &[i64], b: i64) {
+        debug_assert_eq!(acc.len(), a.len());
+        if self.fast && self.narrow {
+            for (s, &x) in acc.iter_mut().zip(a) {
+                *s = s.wrapping_add((x * b) >> self.shift);
+            }
+        } else if self.fast {
+            for (s, &x) in acc.iter_mut().zip(a) {
+                *s = s.wrapping_add(((x as i128 * b as i128) >> self.shift) as i64);
+            }
+        } else {
+            for (s, &x) in acc.iter_mut().zip(a) {
+                *s = self.step(*s, x, b);
+            }
+        }
+    }
+
+    /// Brings accumulators left pending by [`Mac::axpy`] into the accumulator format.
+    #[inline]
+    pub fn settle(&self, acc: &mut [i64]) {
+        if self.fast {
+            for s in acc {
+                *s = self.acc.wrap_raw(*s as i128);
+            }
+        }
+    }
+
     /// `acc = init; for k: acc += a[k] * b[k]`.
     #[inline]
     pub fn dot(&self, init: i64, a: &[i64], b: &[i64]) -> i64 {
@@ -104,6 +135,15 @@ impl Mac {
                 .zip(b)
                 .fold(init, |acc, (&x, &y)| self.step(acc, x, y))
         }
+    }
+}
+
+/// |raw| ≤ 2^bits: W − 1 for ap_fixed (the minimum is −2^(W−1)), W for ap_ufixed.
+fn magnitude_bits(f: &Format) -> u32 {
+    if f.is_signed() {
+        f.width() - 1
+    } else {
+        f.width()
     }
 }
 
