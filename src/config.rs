@@ -1,4 +1,5 @@
-//! One TOML file, a section per crate: `[model]` and `[numerics]` (golden), `[arch]` and `[board]` (hw).
+//! One TOML file, a section per crate: `[model]` and `[numerics]` (golden); `[arch]`, `[board]`, `[axi]`
+//! and `[memory]` (hw).
 //! Each crate validates its own section; this module parses, assembles, and points every error at its
 //! file, line and column.
 
@@ -8,6 +9,7 @@ use std::path::Path;
 use golden::model::config::{ConfigIssue, ModelConfig, Numerics, NumericsConfig};
 use hw::arch::ArchConfig;
 use hw::board::BoardConfig;
+use hw::memory::{AxiConfig, MemoryConfig};
 use serde::{Deserialize, Serialize};
 
 /// The embedded default: Edge-MoE on the ZCU102.
@@ -27,6 +29,10 @@ pub struct RawConfig {
     pub arch: ArchConfig,
     /// Board.
     pub board: BoardConfig,
+    /// The AXI masters.
+    pub axi: AxiConfig,
+    /// The DRAM channel model.
+    pub memory: MemoryConfig,
 }
 
 /// A validated design point.
@@ -148,6 +154,8 @@ impl Config {
         };
         issues.extend(raw.arch.validate(&raw.model));
         issues.extend(raw.board.validate());
+        issues.extend(raw.axi.validate());
+        issues.extend(raw.memory.validate());
         match (issues.is_empty(), numerics) {
             (true, Some(numerics)) => Ok(Config {
                 raw,

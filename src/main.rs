@@ -7,6 +7,7 @@ mod eval;
 mod exit;
 mod frame;
 mod output;
+mod simulate;
 mod verify;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Time the fixed-point frame and its hottest units.
     Bench(bench::BenchArgs),
+    /// Simulate a frame cycle by cycle: latency, where the cycles go, values checked against golden.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,5 +100,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Verify(args) => verify::run(&args),
         Command::Eval(args) => eval::run(&args).map(|()| exit::OK),
         Command::Bench(args) => bench::run(&args).map(|()| exit::OK),
+        Command::Simulate(args) => simulate::run(&args),
     }
 }

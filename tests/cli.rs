@@ -175,3 +175,70 @@ fn eval_speaks_raw_integers_for_every_unit() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "2097252\n"); // 1·1 + (−1)·0.5 + 100 LSB
 }
+
+#[test]
+fn config_validate_rejects_design_points_the_simulator_cannot_run() {
+    let d = scratch("simcfg");
+    let f = d.join("point.toml");
+    let cases = [
+        ("[arch.fifo]\nstream = 0\n", "point.toml:2:10: arch.fifo.stream: 0: a FIFO needs at least 1 entry"),
+        ("[arch.ii]\nfinalize_attn = 0\n", "point.toml:2:17: arch.ii.finalize_attn: 0: an initiation interval is at least 1 cycle"),
+        ("[arch]\nclock_mhz = 0.0\n", "point.toml:2:13: arch.clock_mhz: 0 MHz: a clock must be a positive frequency"),
+        ("[arch]\nattn_lanes = 130\n", "point.toml:2:14: arch.attn_lanes: 130 query lanes: must be between 1 and the token count 129"),
+        ("[arch]\nlinear_weight_buffer = 36864\n", "point.toml:2:24: arch.linear_weight_buffer: 36864 weights cannot hold the largest linear layer (147456 = 768 x 192)"),
+        ("[axi]\nmax_burst_beats = 0\n", "point.toml:2:19: axi.max_burst_beats: 0: an AXI4 burst has 1 to 256 beats"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&f, text).unwrap();
+        let out = edgemoe()
+            .args(["config", "validate"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{text}: {err}");
+    }
+}
+
+#[test]
+fn simulate_reports_every_layer_and_writes_its_json() {
+    let d = scratch("simulate");
+    let json = d.join("report.json");
+    let out = edgemoe()
+        .args(["simulate", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("golden_match: true (127 taps bit-identical)"),
+        "{text}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(r["golden_match"], true);
+    assert_eq!(r["layers"].as_array().unwrap().len(), 13);
+    let total = r["total_cycles"].as_u64().unwrap();
+    let sum: u64 = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["cycles"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+    let qk = &r["layers"][1]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "qk_scores")
+        .unwrap();
+    assert_eq!(qk["iterations"], 102_168);
+    assert!(qk["stalls"]["port_width"].as_u64().unwrap() > 0);
+    assert!(r["ports"][2]["bytes_read"].as_u64().unwrap() > 0);
+}

@@ -6,6 +6,28 @@
 use golden::model::config::{ConfigIssue, ModelConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::timing::{FifoDepth, LoopDepth, LoopIi};
+
+/// When a linear layer's weights are fetched relative to the compute before it (§8: UNCONFIRMED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightLoad {
+    /// Each load starts when the previous call has finished: the sequential top function as written.
+    Serial,
+    /// A load into the idle ping/pong buffer runs beside the compute on the other one.
+    Overlapped,
+}
+
+/// How LayerNorm's per-token two-stage dataflow follows one token with the next (§7.1: UNCONFIRMED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerNormTokens {
+    /// Reading (a): a token starts when the previous one has left both stages (≈ 23k cycles).
+    PerToken,
+    /// Reading (b): a new token every 24 cycles, the stages overlapping (≈ 3.4k cycles).
+    Streamed,
+}
+
 /// The accelerator's architecture parameters. Defaults are Edge-MoE's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -20,6 +42,20 @@ pub struct ArchConfig {
     pub linear_tile_out: usize,
     /// The PL clock in MHz (pl_clk0 of the Edge-MoE bitstream: 299.970032).
     pub clock_mhz: f64,
+    /// Weights per linear ping/pong buffer: 576 blocks of 16×16 = 147,456 (768·192, the largest layer).
+    pub linear_weight_buffer: usize,
+    /// Bias entries per linear bias buffer: 48 blocks of 16 = 768.
+    pub linear_bias_buffer: usize,
+    /// Serial or overlapped weight loads.
+    pub weight_load: WeightLoad,
+    /// LayerNorm token overlap.
+    pub layernorm_tokens: LayerNormTokens,
+    /// Initiation intervals.
+    pub ii: LoopIi,
+    /// Pipeline depths.
+    pub depth: LoopDepth,
+    /// Stream depths.
+    pub fifo: FifoDepth,
 }
 
 impl Default for ArchConfig {
@@ -30,6 +66,13 @@ impl Default for ArchConfig {
             linear_tile_in: 16,
             linear_tile_out: 16,
             clock_mhz: 299.970032,
+            linear_weight_buffer: 576 * 256,
+            linear_bias_buffer: 48 * 16,
+            weight_load: WeightLoad::Serial,
+            layernorm_tokens: LayerNormTokens::PerToken,
+            ii: LoopIi::default(),
+            depth: LoopDepth::default(),
+            fifo: FifoDepth::default(),
         }
     }
 }
@@ -91,6 +134,38 @@ impl ArchConfig {
                 ),
             ));
         }
+        let d = model.embed_dim;
+        let largest = [d * d, model.mlp_hidden * d, model.expert_hidden * d]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        if self.linear_weight_buffer < largest {
+            issues.push(ConfigIssue::new(
+                "arch.linear_weight_buffer",
+                format!(
+                    "{} weights cannot hold the largest linear layer ({largest} = {} x {d})",
+                    self.linear_weight_buffer,
+                    largest / d.max(1)
+                ),
+            ));
+        }
+        let widest = d.max(model.mlp_hidden).max(model.expert_hidden);
+        if self.linear_bias_buffer < widest {
+            issues.push(ConfigIssue::new(
+                "arch.linear_bias_buffer",
+                format!(
+                    "{} entries cannot hold the widest layer's {widest} biases",
+                    self.linear_bias_buffer
+                ),
+            ));
+        }
+        issues.extend(self.ii.validate());
+        issues.extend(self.fifo.validate());
         issues
+    }
+
+    /// Cycles per second.
+    pub fn clock_hz(&self) -> f64 {
+        self.clock_mhz * 1e6
     }
 }

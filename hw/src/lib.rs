@@ -5,3 +5,5 @@
 
 pub mod arch;
 pub mod board;
+pub mod memory;
+pub mod timing;

@@ -1,0 +1,126 @@
+//! `[axi]` and `[memory]`: how the accelerator reaches DRAM (§11).
+//!
+//! ```text
+//!   m_axi_inout1..4, m_axi_weights (256 bit) ─► SmartConnect ─► S_AXI_HP*/HPC* (128 bit) ─► DDR4 controller
+//! ```
+//! Every master has its own PS port, so the 256→128-bit conversion halves each master's peak; the
+//! controller behind them is shared.
+
+use golden::model::config::ConfigIssue;
+use serde::{Deserialize, Serialize};
+
+/// The five AXI masters of Edge-MoE, in the order of their bundles.
+pub const PORT_NAMES: [&str; 5] = ["inout1", "inout2", "inout3", "inout4", "weights"];
+
+/// The AXI masters, all alike.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AxiConfig {
+    /// Master data width (256: `max_widen_bitwidth`).
+    pub data_bits: u32,
+    /// Width of the PS slave port each master reaches through its SmartConnect (128 on HP/HPC ports).
+    pub ps_port_bits: u32,
+    /// Longest burst in beats (Vitis default 16; Edge-MoE sets none, §11 UNCONFIRMED).
+    pub max_burst_beats: u32,
+    /// Read bursts in flight per master (Vitis default 16).
+    pub max_outstanding_reads: u32,
+    /// Write bursts awaiting their response per master (Vitis default 16).
+    pub max_outstanding_writes: u32,
+}
+
+impl Default for AxiConfig {
+    fn default() -> Self {
+        AxiConfig {
+            data_bits: 256,
+            ps_port_bits: 128,
+            max_burst_beats: 16,
+            max_outstanding_reads: 16,
+            max_outstanding_writes: 16,
+        }
+    }
+}
+
+/// Which channel model serves the masters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryModel {
+    /// A fixed latency and a fixed bandwidth shared by every master: the first-order DRAM.
+    Simple,
+}
+
+/// The DRAM behind the PS ports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemoryConfig {
+    /// The channel model.
+    pub model: MemoryModel,
+    /// `simple`: cycles (of the accelerator clock) from a burst's turn at the channel to its first beat,
+    /// 64 = the `m_axi_latency` Edge-MoE told HLS to expect.
+    pub latency_cycles: u32,
+    /// `simple`: bytes per second the channel moves for all masters together, in GB/s (10^9 B/s).
+    /// 17.064 = DDR4-2133 × 64 bit, the ZCU102 PS DDR's theoretical peak.
+    pub bandwidth_gb_s: f64,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        MemoryConfig {
+            model: MemoryModel::Simple,
+            latency_cycles: 64,
+            bandwidth_gb_s: 17.064,
+        }
+    }
+}
+
+impl AxiConfig {
+    /// Every problem with these values.
+    pub fn validate(&self) -> Vec<ConfigIssue> {
+        let mut issues = Vec::new();
+        for (key, bits) in [
+            ("data_bits", self.data_bits),
+            ("ps_port_bits", self.ps_port_bits),
+        ] {
+            if bits == 0 || bits % 8 != 0 || !bits.is_power_of_two() || bits > 1024 {
+                issues.push(ConfigIssue::new(
+                    format!("axi.{key}"),
+                    format!("{bits} bits: an AXI data width is a power of two from 8 to 1024"),
+                ));
+            }
+        }
+        if self.max_burst_beats == 0 || self.max_burst_beats > 256 {
+            issues.push(ConfigIssue::new(
+                "axi.max_burst_beats",
+                format!("{}: an AXI4 burst has 1 to 256 beats", self.max_burst_beats),
+            ));
+        }
+        for (key, v) in [
+            ("max_outstanding_reads", self.max_outstanding_reads),
+            ("max_outstanding_writes", self.max_outstanding_writes),
+        ] {
+            if v == 0 {
+                issues.push(ConfigIssue::new(
+                    format!("axi.{key}"),
+                    "0: a master needs at least one transaction in flight",
+                ));
+            }
+        }
+        issues
+    }
+}
+
+impl MemoryConfig {
+    /// Every problem with these values.
+    pub fn validate(&self) -> Vec<ConfigIssue> {
+        let mut issues = Vec::new();
+        if !(self.bandwidth_gb_s.is_finite() && self.bandwidth_gb_s > 0.0) {
+            issues.push(ConfigIssue::new(
+                "memory.bandwidth_gb_s",
+                format!(
+                    "{}: a channel moves a positive number of bytes per second",
+                    self.bandwidth_gb_s
+                ),
+            ));
+        }
+        issues
+    }
+}

@@ -1,0 +1,282 @@
+//! A whole frame: build the program, run the values, run the engine, report.
+
+use golden::model::config::{ModelConfig, Numerics};
+use golden::model::taps::Taps;
+use golden::model::weights::Weights as ModelWeights;
+use golden::units::layernorm::LnEvents;
+use golden::units::mac::MacError;
+use golden::units::qk_scores::AttnGeometry;
+use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
+use hw::memory::{AxiConfig, MemoryConfig, MemoryModel, PORT_NAMES};
+
+use crate::engine::{run, Deadlock, Launch, Region, RunOptions};
+use crate::memory::axi::AxiPorts;
+use crate::memory::layout::{Buf, DdrMap, Geometry};
+use crate::memory::simple::SimpleChannel;
+use crate::report::Report;
+use crate::schedule::{OpKind, Program};
+use crate::units::{self, UnitCx};
+use crate::values::Values;
+
+/// A design point.
+#[derive(Clone, Copy, Debug)]
+pub struct SimSpec<'a> {
+    /// Shapes.
+    pub model: &'a ModelConfig,
+    /// Formats.
+    pub numerics: &'a Numerics,
+    /// The accelerator.
+    pub arch: &'a ArchConfig,
+    /// Its AXI masters.
+    pub axi: &'a AxiConfig,
+    /// The DRAM.
+    pub memory: &'a MemoryConfig,
+    /// Which task's gate routes the MoE layers.
+    pub task: usize,
+}
+
+/// Expert queues per MoE layer, in metaqueue order: `(expert, tokens ascending)`.
+pub type Routing = Vec<Vec<(usize, Vec<usize>)>>;
+
+/// With values (the real frame, routing from the gates), or timing only (routing given).
+pub enum Mode<'a> {
+    /// Run every golden kernel on the schedule's buffers.
+    Values(&'a ModelWeights<i64>),
+    /// No values: the MoE layers follow `routing` (e.g. from an earlier run with values).
+    Timing(&'a Routing),
+}
+
+/// What a frame produced.
+pub struct SimOutput {
+    /// Cycles, stalls, bytes.
+    pub report: Report,
+    /// The taps, with values on.
+    pub taps: Option<Taps<i64>>,
+    /// The routing used.
+    pub routing: Routing,
+    /// LayerNorm events, with values on.
+    pub ln_events: LnEvents,
+}
+
+/// Why a frame could not be simulated.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A format the kernels cannot run.
+    #[error(transparent)]
+    Mac(#[from] MacError),
+    /// A unit model deadlocked (a bug).
+    #[error(transparent)]
+    Deadlock(#[from] Deadlock),
+    /// The given routing does not cover every MoE layer.
+    #[error("the routing has {given} MoE layers, the model {needed}")]
+    Routing {
+        /// Layers given.
+        given: usize,
+        /// Layers needed.
+        needed: usize,
+    },
+}
+
+/// Engine switches.
+#[derive(Default)]
+pub struct SimOptions<'o> {
+    /// Step every cycle instead of jumping over idle ones (same counts, slower: for tests).
+    pub no_jump: bool,
+    /// Receives every step, for traces.
+    pub observer: Option<&'o mut dyn crate::engine::run::Observer>,
+}
+
+/// The geometry of a design point.
+pub fn geometry(spec: &SimSpec) -> Geometry {
+    Geometry {
+        tokens: spec.model.tokens(),
+        dim: spec.model.embed_dim,
+        beat_bytes: spec.axi.data_bits / 8,
+        beat: spec.arch.beat,
+        lanes: spec.arch.attn_lanes,
+        weight_bytes: spec.numerics.wt_linear.width().div_ceil(8) as usize,
+    }
+}
+
+/// Builds the program, running the values along if `mode` has them.
+pub fn program<'a>(
+    spec: &SimSpec<'a>,
+    mode: &Mode<'a>,
+) -> Result<(Program, Option<Values<'a>>, Routing), SimError> {
+    let m = spec.model;
+    let wb = spec.numerics.wt_linear.width().div_ceil(8) as u64;
+    let mut prog = Program::new(spec.arch.weight_load);
+    let mut values = match mode {
+        Mode::Values(w) => Some(Values::new(
+            m,
+            spec.numerics,
+            w,
+            AttnGeometry {
+                heads: m.heads,
+                beat: spec.arch.beat,
+                lanes: spec.arch.attn_lanes,
+            },
+            spec.task,
+        )),
+        Mode::Timing(_) => None,
+    };
+    let mut routing: Routing = Vec::new();
+    let mut done = 0usize;
+    let run_values =
+        |prog: &Program, values: &mut Option<Values>, done: &mut usize| -> Result<(), SimError> {
+            if let Some(v) = values.as_mut() {
+                for op in &prog.ops[*done..] {
+                    v.exec(op)?;
+                }
+            }
+            *done = prog.ops.len();
+            Ok(())
+        };
+    prog.patch_embed();
+    let (mut dense_i, mut moe_i) = (0, 0);
+    for l in 0..m.depth {
+        let moe = m.moe_layers.contains(&l);
+        prog.layer_head(m, l, moe.then_some(moe_i), wb);
+        run_values(&prog, &mut values, &mut done)?;
+        if moe {
+            let queues = match (mode, values.as_ref().and_then(|v| v.queues.as_ref())) {
+                (Mode::Timing(r), _) => r.get(moe_i).cloned().ok_or(SimError::Routing {
+                    given: r.len(),
+                    needed: m.moe_layers.len(),
+                })?,
+                (_, Some(q)) => q
+                    .metaqueue
+                    .iter()
+                    .map(|&e| (e, q.queues[e].iter().map(|x| x.token).collect()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            prog.moe_tail(m, l, moe_i, &queues, wb);
+            routing.push(queues);
+            moe_i += 1;
+        } else {
+            prog.dense_tail(m, l, dense_i, wb);
+            dense_i += 1;
+        }
+        run_values(&prog, &mut values, &mut done)?;
+    }
+    Ok((prog, values, routing))
+}
+
+fn region(cx: &UnitCx, m: &ModelConfig, op: &crate::schedule::Op) -> Region {
+    match &op.kind {
+        OpKind::PatchEmbed => units::patch_embed::patch_embed(cx, m),
+        OpKind::LoadNorms => units::layernorm::load_norms(cx, op.layer.unwrap_or(0)),
+        OpKind::LayerNorm { src, dst, .. } => units::layernorm::layernorm(cx, *src, *dst),
+        OpKind::LoadLinear {
+            at,
+            out_dim,
+            in_dim,
+            ..
+        } => units::linear::load(cx, *at, *out_dim, *in_dim),
+        OpKind::Linear { call, .. } => units::linear::compute(cx, call),
+        OpKind::QkScores { q, k } => {
+            units::qk_scores::qk_scores(cx, *q, *k, Buf::Attn, Buf::AttnSoftmaxInfo)
+        }
+        OpKind::AttnAv { v, dst } => {
+            units::attn_av::attn_av(cx, *v, Buf::Attn, Buf::AttnSoftmaxInfo, *dst)
+        }
+        OpKind::Add { x, y } => units::add::add(cx, *x, *y),
+        OpKind::LoadGate { moe } => units::gating::load_gate(cx, *moe, m.experts),
+        OpKind::Gating { src } => units::gating::gating(cx, *src, m.experts, m.top_k),
+        OpKind::Memset { dst } => units::memset::memset(cx, *dst),
+    }
+}
+
+/// Simulates one frame.
+pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutput, SimError> {
+    let g = geometry(spec);
+    let map = DdrMap::new(spec.model, &g);
+    let (prog, values, routing) = program(spec, &mode)?;
+    let cx = UnitCx {
+        arch: spec.arch,
+        axi: spec.axi,
+        g,
+        heads: spec.model.heads,
+        map: &map,
+    };
+    let launches: Vec<Launch> = prog
+        .ops
+        .iter()
+        .map(|op| Launch {
+            region: region(&cx, spec.model, op),
+            deps: op.deps.clone(),
+        })
+        .collect();
+    let bytes_per_cycle = spec.memory.bandwidth_gb_s * 1e9 / spec.arch.clock_hz();
+    let channel = match spec.memory.model {
+        MemoryModel::Simple => SimpleChannel::new(bytes_per_cycle, spec.memory.latency_cycles),
+    };
+    let mut mem = AxiPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, Box::new(channel));
+    let (total, timing) = run(
+        launches,
+        &mut mem,
+        RunOptions {
+            jump: !opts.no_jump,
+        },
+        opts.observer,
+    )?;
+    let mut report = Report::new(
+        &prog.ops,
+        &timing,
+        total,
+        spec.arch.clock_mhz,
+        &PORT_NAMES,
+        match spec.arch.weight_load {
+            WeightLoad::Serial => "serial",
+            WeightLoad::Overlapped => "overlapped",
+        },
+        match spec.arch.layernorm_tokens {
+            LayerNormTokens::PerToken => "per_token",
+            LayerNormTokens::Streamed => "streamed",
+        },
+        &mem.channel_name(),
+    );
+    report.routing = spec
+        .model
+        .moe_layers
+        .iter()
+        .zip(&routing)
+        .map(|(&l, q)| {
+            let mut lens = vec![0; spec.model.experts];
+            for (e, t) in q {
+                lens[*e] = t.len();
+            }
+            (l, lens)
+        })
+        .collect();
+    let (taps, ln_events) = match values {
+        Some(v) => (Some(v.taps), v.ln_events),
+        None => (None, LnEvents::default()),
+    };
+    Ok(SimOutput {
+        report,
+        taps,
+        routing,
+        ln_events,
+    })
+}
+
+/// Compares the simulator's taps with golden's and records the verdict in `report`.
+pub fn check_taps(report: &mut Report, sim: &Taps<i64>, golden: &Taps<i64>) {
+    let mut mismatched = Vec::new();
+    for g in &golden.entries {
+        match sim.get(&g.name) {
+            Some(s) if s.values == g.values => {}
+            _ => mismatched.push(g.name.clone()),
+        }
+    }
+    for s in &sim.entries {
+        if golden.get(&s.name).is_none() {
+            mismatched.push(s.name.clone());
+        }
+    }
+    report.taps_checked = golden.entries.len();
+    report.golden_match = Some(mismatched.is_empty());
+    report.taps_mismatched = mismatched;
+}

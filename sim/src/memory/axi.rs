@@ -1,0 +1,452 @@
+//! AXI masters: the `m_axi` read and write adapters HLS puts in front of every pointer argument, and
+//! the PS ports they cross (§11).
+//!
+//! ```text
+//!   ReadMaster:  segments ─► bursts (≤ max_burst beats, never across 4 KiB, ≤ outstanding) ─► beats ─► Tx
+//!   WriteMaster: Rx ─► beats ─► PS port data path (beat / port width cycles each) ─► bursts ─► responses
+//! ```
+//! A 256-bit beat crossing a 128-bit HP port takes two cycles of the port: the `port_width` stall.
+
+use std::collections::VecDeque;
+
+use super::{Channel, Landing, Memory, PortId, PortStats, SUB};
+use crate::engine::{Cause, Cx, Process, Rx, Step, Tx};
+use crate::Cycle;
+
+/// AXI never lets a burst cross a 4 KiB boundary.
+const AXI_BOUNDARY: u64 = 4096;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct PortPath {
+    rd_free: u64,
+    wr_free: u64,
+}
+
+/// The masters' PS ports in front of one channel.
+pub struct AxiPorts {
+    paths: Vec<PortPath>,
+    stats: Vec<PortStats>,
+    ps_bytes: u32,
+    channel: Box<dyn Channel>,
+    times: Vec<u64>,
+}
+
+impl AxiPorts {
+    /// Ports named `names`, each `ps_port_bits` wide, in front of `channel`.
+    pub fn new(names: &[&str], ps_port_bits: u32, channel: Box<dyn Channel>) -> Self {
+        AxiPorts {
+            paths: vec![PortPath::default(); names.len()],
+            stats: names
+                .iter()
+                .map(|n| PortStats {
+                    name: n.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            ps_bytes: (ps_port_bits / 8).max(1),
+            channel,
+            times: Vec::with_capacity(256),
+        }
+    }
+
+    /// Sub-cycles a beat of `beat_bytes` occupies the port: a master moves at most one beat per cycle.
+    fn beat_cost(&self, beat_bytes: u32) -> u64 {
+        SUB * beat_bytes.div_ceil(self.ps_bytes).max(1) as u64
+    }
+
+    /// The channel's name.
+    pub fn channel_name(&self) -> String {
+        self.channel.name()
+    }
+}
+
+impl Memory for AxiPorts {
+    fn read(
+        &mut self,
+        now: Cycle,
+        port: PortId,
+        addr: u64,
+        beats: u32,
+        beat_bytes: u32,
+        out: &mut VecDeque<Landing>,
+    ) {
+        self.times.clear();
+        let queued = self
+            .channel
+            .serve(now * SUB, addr, beats, beat_bytes, false, &mut self.times);
+        let cost = self.beat_cost(beat_bytes);
+        let path = &mut self.paths[port.0 as usize];
+        for (j, &ch) in self.times.iter().enumerate() {
+            let by_port = path.rd_free + cost;
+            let t = ch.max(by_port);
+            let cause = if by_port > ch {
+                Cause::PortWidth(port)
+            } else if queued || j > 0 {
+                Cause::MemoryBusy(port)
+            } else {
+                Cause::MemoryLatency(port)
+            };
+            path.rd_free = t;
+            out.push_back(Landing {
+                at: t.div_ceil(SUB),
+                cause,
+            });
+        }
+        let s = &mut self.stats[port.0 as usize];
+        s.read += beats as u64 * beat_bytes as u64;
+        s.read_bursts += 1;
+    }
+
+    fn write_ready(&self, port: PortId) -> Cycle {
+        self.paths[port.0 as usize].wr_free.div_ceil(SUB)
+    }
+
+    fn write_beat(&mut self, now: Cycle, port: PortId, beat_bytes: u32) {
+        let cost = self.beat_cost(beat_bytes);
+        let path = &mut self.paths[port.0 as usize];
+        path.wr_free = path.wr_free.max(now * SUB) + cost;
+    }
+
+    fn write_burst(
+        &mut self,
+        _now: Cycle,
+        port: PortId,
+        addr: u64,
+        beats: u32,
+        beat_bytes: u32,
+    ) -> Cycle {
+        self.times.clear();
+        let sent = self.paths[port.0 as usize].wr_free;
+        self.channel
+            .serve(sent, addr, beats, beat_bytes, true, &mut self.times);
+        let s = &mut self.stats[port.0 as usize];
+        s.written += beats as u64 * beat_bytes as u64;
+        s.write_bursts += 1;
+        self.times.last().copied().unwrap_or(sent).div_ceil(SUB)
+    }
+
+    fn port_stats(&self) -> &[PortStats] {
+        &self.stats
+    }
+}
+
+/// A run of consecutive beats at one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Byte address of the first beat.
+    pub addr: u64,
+    /// Beats.
+    pub beats: u32,
+}
+
+/// The master's limits.
+#[derive(Clone, Copy, Debug)]
+pub struct MasterLimits {
+    /// Longest burst in beats.
+    pub max_burst: u32,
+    /// Bursts in flight.
+    pub max_outstanding: u32,
+    /// Landed beats a read master may hold before its loop takes them.
+    pub buffer: u32,
+}
+
+/// Where a master is in its list of segments.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cursor {
+    seg: usize,
+    off: u32,
+}
+
+impl Cursor {
+    fn at_start(&self) -> bool {
+        self.off == 0
+    }
+    fn advance(&mut self, segs: &[Segment], n: u32) {
+        self.off += n;
+        if self.off >= segs[self.seg].beats {
+            self.seg += 1;
+            self.off = 0;
+        }
+    }
+    fn done(&self, segs: &[Segment]) -> bool {
+        self.seg >= segs.len()
+    }
+    /// Beats in the next burst from here.
+    fn burst(&self, segs: &[Segment], beat_bytes: u32, max_burst: u32) -> (u64, u32) {
+        let s = segs[self.seg];
+        let addr = s.addr + self.off as u64 * beat_bytes as u64;
+        let to_boundary = ((AXI_BOUNDARY - addr % AXI_BOUNDARY) / beat_bytes as u64).max(1);
+        let n = (s.beats - self.off)
+            .min(max_burst)
+            .min(to_boundary.min(u32::MAX as u64) as u32);
+        (addr, n)
+    }
+}
+
+fn drop_empty(segs: Vec<Segment>) -> Vec<Segment> {
+    segs.into_iter().filter(|s| s.beats > 0).collect()
+}
+
+/// An `m_axi` read adapter plus the loop that takes its beats: one beat per cycle into `out`, one entry
+/// per `beats_per_item` beats (two 256-bit beats make the linear unit's 512-bit input).
+pub struct ReadMaster {
+    name: &'static str,
+    port: PortId,
+    beat_bytes: u32,
+    segs: Vec<Segment>,
+    issue: Cursor,
+    hand: Cursor,
+    limits: MasterLimits,
+    out: Tx,
+    beats_per_item: u32,
+    part: u32,
+    /// One entry per segment, pushed with its first beat (the token index of a gathering reader).
+    side: Option<Tx>,
+    landed: VecDeque<Landing>,
+    in_flight: VecDeque<Cycle>,
+    handed: u64,
+    wake: Option<Cycle>,
+}
+
+impl ReadMaster {
+    /// A reader of `segs` on `port`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &'static str,
+        port: PortId,
+        beat_bytes: u32,
+        segs: Vec<Segment>,
+        limits: MasterLimits,
+        out: Tx,
+        beats_per_item: u32,
+        side: Option<Tx>,
+    ) -> Self {
+        ReadMaster {
+            name,
+            port,
+            beat_bytes,
+            segs: drop_empty(segs),
+            issue: Cursor::default(),
+            hand: Cursor::default(),
+            limits,
+            out,
+            beats_per_item: beats_per_item.max(1),
+            part: 0,
+            side,
+            landed: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            handed: 0,
+            wake: None,
+        }
+    }
+}
+
+impl Process for ReadMaster {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
+        self.wake = None;
+        while self.in_flight.front().is_some_and(|&t| t <= now) {
+            self.in_flight.pop_front();
+        }
+        if !self.issue.done(&self.segs) {
+            let (addr, n) = self
+                .issue
+                .burst(&self.segs, self.beat_bytes, self.limits.max_burst);
+            let room = self.landed.len() as u32 + n <= self.limits.buffer.max(n);
+            if (self.in_flight.len() as u32) < self.limits.max_outstanding && room {
+                cx.mem
+                    .read(now, self.port, addr, n, self.beat_bytes, &mut self.landed);
+                self.in_flight
+                    .push_back(self.landed.back().map_or(now, |l| l.at));
+                self.issue.advance(&self.segs, n);
+                cx.moved = true;
+            } else if room {
+                self.wake = self.in_flight.front().copied();
+            }
+        }
+        let Some(&front) = self.landed.front() else {
+            return if self.issue.done(&self.segs) {
+                Step::Done
+            } else {
+                Step::Stall(Cause::Outstanding(self.port))
+            };
+        };
+        if front.at > now {
+            self.wake = Some(self.wake.map_or(front.at, |w| w.min(front.at)));
+            return Step::Stall(front.cause);
+        }
+        let completes = self.part + 1 == self.beats_per_item;
+        if completes && !cx.fifo(self.out.id()).can_push(1) {
+            return Step::Stall(Cause::FifoFull(self.out.id()));
+        }
+        let first = self.hand.at_start();
+        if let (true, Some(side)) = (first, self.side) {
+            if cx.fifo(side.id()).try_push(1).is_err() {
+                return Step::Stall(Cause::FifoFull(side.id()));
+            }
+        }
+        if completes {
+            let _ = cx.fifo(self.out.id()).try_push(1);
+            self.part = 0;
+        } else {
+            self.part += 1;
+        }
+        self.landed.pop_front();
+        self.hand.advance(&self.segs, 1);
+        self.handed += 1;
+        Step::Busy
+    }
+
+    fn wake_at(&self) -> Option<Cycle> {
+        self.wake
+    }
+
+    fn issued(&self) -> u64 {
+        self.handed
+    }
+
+    fn traffic(&self) -> Option<(PortId, u64, u64)> {
+        Some((self.port, self.handed * self.beat_bytes as u64, 0))
+    }
+}
+
+/// An `m_axi` write adapter plus the loop that feeds it: one beat per cycle from `input` (one entry per
+/// `beats_per_item` beats), as the PS port allows.
+pub struct WriteMaster {
+    name: &'static str,
+    port: PortId,
+    beat_bytes: u32,
+    segs: Vec<Segment>,
+    cur: Cursor,
+    limits: MasterLimits,
+    input: Rx,
+    beats_per_item: u32,
+    part: u32,
+    /// One entry per segment, taken with its first beat (the token index of a scattering writer).
+    side: Option<Rx>,
+    burst_left: u32,
+    burst_addr: u64,
+    burst_beats: u32,
+    responses: VecDeque<Cycle>,
+    sent: u64,
+    wake: Option<Cycle>,
+}
+
+impl WriteMaster {
+    /// A writer of `segs` on `port`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &'static str,
+        port: PortId,
+        beat_bytes: u32,
+        segs: Vec<Segment>,
+        limits: MasterLimits,
+        input: Rx,
+        beats_per_item: u32,
+        side: Option<Rx>,
+    ) -> Self {
+        WriteMaster {
+            name,
+            port,
+            beat_bytes,
+            segs: drop_empty(segs),
+            cur: Cursor::default(),
+            limits,
+            input,
+            beats_per_item: beats_per_item.max(1),
+            part: 0,
+            side,
+            burst_left: 0,
+            burst_addr: 0,
+            burst_beats: 0,
+            responses: VecDeque::new(),
+            sent: 0,
+            wake: None,
+        }
+    }
+}
+
+impl Process for WriteMaster {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
+        self.wake = None;
+        while self.responses.front().is_some_and(|&t| t <= now) {
+            self.responses.pop_front();
+        }
+        if self.cur.done(&self.segs) {
+            return match self.responses.front() {
+                Some(&t) => {
+                    self.wake = Some(t);
+                    Step::Stall(Cause::Drain)
+                }
+                None => Step::Done,
+            };
+        }
+        if self.part == 0 && !cx.fifo(self.input.id()).can_pop(1) {
+            return Step::Stall(Cause::FifoEmpty(self.input.id()));
+        }
+        let first = self.cur.at_start();
+        if let (true, Some(side)) = (first, self.side) {
+            if !cx.fifo(side.id()).can_pop(1) {
+                return Step::Stall(Cause::FifoEmpty(side.id()));
+            }
+        }
+        let ready = cx.mem.write_ready(self.port);
+        if ready > now {
+            self.wake = Some(ready);
+            return Step::Stall(Cause::PortWidth(self.port));
+        }
+        if self.burst_left == 0 {
+            if self.responses.len() as u32 >= self.limits.max_outstanding {
+                self.wake = self.responses.front().copied();
+                return Step::Stall(Cause::Outstanding(self.port));
+            }
+            let (addr, n) = self
+                .cur
+                .burst(&self.segs, self.beat_bytes, self.limits.max_burst);
+            self.burst_addr = addr;
+            self.burst_beats = n;
+            self.burst_left = n;
+        }
+        if self.part == 0 {
+            let _ = cx.fifo(self.input.id()).try_pop(1);
+        }
+        self.part = (self.part + 1) % self.beats_per_item;
+        if let (true, Some(side)) = (first, self.side) {
+            let _ = cx.fifo(side.id()).try_pop(1);
+        }
+        cx.mem.write_beat(now, self.port, self.beat_bytes);
+        self.cur.advance(&self.segs, 1);
+        self.sent += 1;
+        self.burst_left -= 1;
+        if self.burst_left == 0 {
+            let t = cx.mem.write_burst(
+                now,
+                self.port,
+                self.burst_addr,
+                self.burst_beats,
+                self.beat_bytes,
+            );
+            self.responses.push_back(t);
+        }
+        Step::Busy
+    }
+
+    fn wake_at(&self) -> Option<Cycle> {
+        self.wake
+    }
+
+    fn issued(&self) -> u64 {
+        self.sent
+    }
+
+    fn traffic(&self) -> Option<(PortId, u64, u64)> {
+        Some((self.port, 0, self.sent * self.beat_bytes as u64))
+    }
+}

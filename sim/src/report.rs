@@ -1,0 +1,244 @@
+//! What a simulated frame reports: cycles per layer and per unit invocation, stalls by cause, bytes per
+//! AXI master, and whether the values matched golden. The JSON field names are a stable interface
+//! (documented in the README).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::{Attribution, Cause, OpTiming, StallKind};
+use crate::schedule::Op;
+
+/// One invocation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct UnitReport {
+    /// The unit's golden name (`linear`, `qk_scores`, …).
+    pub unit: String,
+    /// The invocation (`q.load`, `q`, `e3.fc2`, …).
+    pub op: String,
+    /// First cycle.
+    pub start: u64,
+    /// One past its last cycle.
+    pub end: u64,
+    /// Cycles charged to it: `busy` plus every stall. Over all invocations these add up to the frame.
+    pub cycles: u64,
+    /// Cycles its core loop issued an iteration.
+    pub busy: u64,
+    /// Iterations its core loop issued.
+    pub iterations: u64,
+    /// Charged stall cycles by cause (`fill`, `drain`, `recurrence`, `fifo_empty`, `fifo_full`,
+    /// `memory_latency`, `memory_busy`, `port_width`, `outstanding`).
+    pub stalls: BTreeMap<String, u64>,
+    /// The same, naming the stream or master (`fifo_empty:k_stream`, `port_width:inout3`).
+    pub stall_detail: BTreeMap<String, u64>,
+    /// Cycles it ran hidden behind an earlier invocation (overlapped weight loads).
+    pub hidden: u64,
+    /// Bytes per master: `{"inout3": {"read": …, "written": …}}`.
+    pub bytes: BTreeMap<String, PortBytes>,
+}
+
+/// Bytes through one master.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct PortBytes {
+    /// Read.
+    pub read: u64,
+    /// Written.
+    pub written: u64,
+}
+
+/// One block (or patch embedding).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LayerReport {
+    /// `patch_embed` or `l<L>`.
+    pub name: String,
+    /// Σ of its invocations' cycles.
+    pub cycles: u64,
+    /// Its invocations in program order.
+    pub units: Vec<UnitReport>,
+}
+
+/// One master over the frame.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PortReport {
+    /// Bundle name.
+    pub name: String,
+    /// Bytes read.
+    pub bytes_read: u64,
+    /// Bytes written.
+    pub bytes_written: u64,
+    /// Average over the frame, in GB/s.
+    pub gb_s: f64,
+}
+
+/// The whole frame.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    /// Cycles from the first invocation's start to the last one's end.
+    pub total_cycles: u64,
+    /// At the configured clock.
+    pub latency_ms: f64,
+    /// The clock.
+    pub clock_mhz: f64,
+    /// `serial` or `overlapped`.
+    pub weight_load: String,
+    /// `per_token` or `streamed`.
+    pub layernorm_tokens: String,
+    /// The channel model.
+    pub memory: String,
+    /// Σ busy cycles.
+    pub busy: u64,
+    /// Σ stall cycles by cause over the frame.
+    pub stalls: BTreeMap<String, u64>,
+    /// Per block.
+    pub layers: Vec<LayerReport>,
+    /// Per master.
+    pub ports: Vec<PortReport>,
+    /// Expert queue lengths per MoE layer: `(layer, lengths by expert)`.
+    pub routing: Vec<(usize, Vec<usize>)>,
+    /// Every tap equal to golden's (`null` in timing-only runs).
+    pub golden_match: Option<bool>,
+    /// Taps compared.
+    pub taps_checked: usize,
+    /// Taps that differ.
+    pub taps_mismatched: Vec<String>,
+}
+
+fn cause_detail(c: Cause, t: &OpTiming, ports: &[&str]) -> String {
+    let port = |p: crate::memory::PortId| ports.get(p.0 as usize).copied().unwrap_or("?");
+    let fifo =
+        |f: crate::engine::FifoId| t.fifo_names.get(f.0 as usize).map_or("?", |s| s.as_str());
+    let k = c.kind().key();
+    match c {
+        Cause::FifoEmpty(f) | Cause::FifoFull(f) => format!("{k}:{}", fifo(f)),
+        Cause::MemoryLatency(p)
+        | Cause::MemoryBusy(p)
+        | Cause::PortWidth(p)
+        | Cause::Outstanding(p) => {
+            format!("{k}:{}", port(p))
+        }
+        _ => k.to_string(),
+    }
+}
+
+fn kinds(a: &Attribution) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for (c, n) in &a.stalls {
+        *m.entry(c.kind().key().to_string()).or_insert(0) += n;
+    }
+    m
+}
+
+impl Report {
+    /// Assembles the report of a run.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ops: &[Op],
+        timing: &[OpTiming],
+        total_cycles: u64,
+        clock_mhz: f64,
+        ports: &[&str],
+        weight_load: &str,
+        layernorm_tokens: &str,
+        memory: &str,
+    ) -> Report {
+        let mut layers: Vec<LayerReport> = Vec::new();
+        let mut frame_stalls: BTreeMap<String, u64> = StallKind::ALL
+            .iter()
+            .map(|k| (k.key().to_string(), 0))
+            .collect();
+        let mut busy = 0;
+        let mut port_totals = vec![PortBytes::default(); ports.len()];
+        for (op, t) in ops.iter().zip(timing) {
+            let name = op
+                .layer
+                .map_or("patch_embed".to_string(), |l| format!("l{l}"));
+            if layers.last().is_none_or(|l| l.name != name) {
+                layers.push(LayerReport {
+                    name,
+                    cycles: 0,
+                    units: Vec::new(),
+                });
+            }
+            let mut detail = BTreeMap::new();
+            for (c, n) in &t.charged.stalls {
+                *detail.entry(cause_detail(*c, t, ports)).or_insert(0) += n;
+            }
+            let stalls = kinds(&t.charged);
+            for (k, n) in &stalls {
+                *frame_stalls.entry(k.clone()).or_insert(0) += n;
+            }
+            busy += t.charged.busy;
+            let mut bytes = BTreeMap::new();
+            for &(p, rd, wr) in &t.traffic {
+                let name = ports.get(p.0 as usize).copied().unwrap_or("?").to_string();
+                bytes.insert(
+                    name,
+                    PortBytes {
+                        read: rd,
+                        written: wr,
+                    },
+                );
+                if let Some(tot) = port_totals.get_mut(p.0 as usize) {
+                    tot.read += rd;
+                    tot.written += wr;
+                }
+            }
+            let u = UnitReport {
+                unit: t.unit.to_string(),
+                op: op.label.clone(),
+                start: t.start,
+                end: t.end,
+                cycles: t.charged.total(),
+                busy: t.charged.busy,
+                iterations: t.iterations,
+                stalls,
+                stall_detail: detail,
+                hidden: t.hidden,
+                bytes,
+            };
+            let layer = layers.last_mut().expect("pushed above");
+            layer.cycles += u.cycles;
+            layer.units.push(u);
+        }
+        let secs = total_cycles as f64 / (clock_mhz * 1e6);
+        Report {
+            total_cycles,
+            latency_ms: secs * 1e3,
+            clock_mhz,
+            weight_load: weight_load.into(),
+            layernorm_tokens: layernorm_tokens.into(),
+            memory: memory.into(),
+            busy,
+            stalls: frame_stalls,
+            layers,
+            ports: ports
+                .iter()
+                .zip(port_totals)
+                .map(|(n, b)| PortReport {
+                    name: n.to_string(),
+                    bytes_read: b.read,
+                    bytes_written: b.written,
+                    gb_s: if secs > 0.0 {
+                        (b.read + b.written) as f64 / secs / 1e9
+                    } else {
+                        0.0
+                    },
+                })
+                .collect(),
+            routing: Vec::new(),
+            golden_match: None,
+            taps_checked: 0,
+            taps_mismatched: Vec::new(),
+        }
+    }
+
+    /// Σ of every invocation's charged cycles (equals `total_cycles`).
+    pub fn charged_cycles(&self) -> u64 {
+        self.layers.iter().map(|l| l.cycles).sum()
+    }
+
+    /// Every invocation, in program order.
+    pub fn units(&self) -> impl Iterator<Item = &UnitReport> {
+        self.layers.iter().flat_map(|l| l.units.iter())
+    }
+}

@@ -1,0 +1,174 @@
+//! `edgemoe simulate`: one frame through the cycle-level simulator, values checked against golden.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use golden::model::forward::forward_fixed;
+use sim::{check_taps, simulate, Mode, Report, SimOptions, SimSpec};
+
+use crate::exit;
+use crate::frame::FrameArgs;
+use crate::output::write_atomic;
+
+/// Options of `simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    frame: FrameArgs,
+    /// Write the report as JSON to this file (fields documented in the README).
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// Runs the command; exit 1 if the simulator's values differ from golden's.
+pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
+    let frame = args.frame.load()?;
+    for n in &frame.loaded.notices {
+        eprintln!("notice: {n}");
+    }
+    let c = &frame.config.raw;
+    let spec = SimSpec {
+        model: &c.model,
+        numerics: &frame.config.numerics,
+        arch: &c.arch,
+        axi: &c.axi,
+        memory: &c.memory,
+        task: args.frame.task,
+    };
+    let t0 = Instant::now();
+    let mut out = simulate(&spec, Mode::Values(&frame.fixed), SimOptions::default())
+        .context("simulating the frame")?;
+    let sim_secs = t0.elapsed().as_secs_f64();
+    let golden = forward_fixed(&frame.spec(args.frame.task), &frame.fixed)
+        .context("running the golden frame")?;
+    if let Some(taps) = &out.taps {
+        check_taps(&mut out.report, taps, &golden.taps);
+    }
+    let r = &out.report;
+    print!("{}", render(r, &frame.config.source));
+    println!(
+        "simulated {} cycles in {:.2} s ({:.1} M cycles/s, values on)",
+        r.total_cycles,
+        sim_secs,
+        r.total_cycles as f64 / sim_secs / 1e6
+    );
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(r)?;
+        write_atomic(path, text.as_bytes())?;
+    }
+    Ok(match r.golden_match {
+        Some(false) => {
+            eprintln!(
+                "FAIL: {} of {} taps differ from golden: {}",
+                r.taps_mismatched.len(),
+                r.taps_checked,
+                r.taps_mismatched.join(", ")
+            );
+            exit::CHECK_FAILED
+        }
+        _ => exit::OK,
+    })
+}
+
+/// Per-unit totals of one layer: unit → (cycles, stalls by cause).
+fn by_unit(units: &[sim::report::UnitReport]) -> BTreeMap<&str, (u64, u64, BTreeMap<&str, u64>)> {
+    let mut m: BTreeMap<&str, (u64, u64, BTreeMap<&str, u64>)> = BTreeMap::new();
+    for u in units {
+        let e = m.entry(u.unit.as_str()).or_default();
+        e.0 += u.cycles;
+        e.1 += u.busy;
+        for (k, v) in &u.stalls {
+            *e.2.entry(k.as_str()).or_default() += v;
+        }
+    }
+    m
+}
+
+fn top_stalls(stalls: &BTreeMap<&str, u64>, total: u64) -> String {
+    let mut v: Vec<_> = stalls.iter().filter(|(_, &n)| n > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(a.1));
+    v.iter()
+        .take(3)
+        .map(|(k, &n)| format!("{k} {:.0}%", 100.0 * n as f64 / total.max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The text report.
+pub fn render(r: &Report, source: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "simulate: {source}; weight loads {}, layernorm {}, memory {}",
+        r.weight_load, r.layernorm_tokens, r.memory
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} {:<12} {:>11} {:>7} {:>6}  stalls (share of the unit's cycles)",
+        "layer", "unit", "cycles", "frame", "busy"
+    );
+    let total = r.total_cycles.max(1) as f64;
+    for l in &r.layers {
+        let _ = writeln!(
+            s,
+            "{:<12} {:<12} {:>11} {:>6.2}%",
+            l.name,
+            "",
+            l.cycles,
+            100.0 * l.cycles as f64 / total
+        );
+        for (unit, (cycles, busy, stalls)) in by_unit(&l.units) {
+            let _ = writeln!(
+                s,
+                "{:<12} {:<12} {:>11} {:>6.2}% {:>5.1}%  {}",
+                "",
+                unit,
+                cycles,
+                100.0 * cycles as f64 / total,
+                100.0 * busy as f64 / cycles.max(1) as f64,
+                top_stalls(&stalls, cycles)
+            );
+        }
+    }
+    let _ = writeln!(s, "AXI masters (average over the frame):");
+    for p in &r.ports {
+        let _ = writeln!(
+            s,
+            "  {:<8} read {:>12} B  written {:>11} B  {:>6.3} GB/s",
+            p.name, p.bytes_read, p.bytes_written, p.gb_s
+        );
+    }
+    let stalls: BTreeMap<&str, u64> = r.stalls.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let _ = writeln!(
+        s,
+        "frame: {} cycles = {:.3} ms at {} MHz; busy {:.1}%; stalls: {}",
+        r.total_cycles,
+        r.latency_ms,
+        r.clock_mhz,
+        100.0 * r.busy as f64 / total,
+        top_stalls(&stalls, r.total_cycles)
+    );
+    match r.golden_match {
+        Some(true) => {
+            let _ = writeln!(
+                s,
+                "golden_match: true ({} taps bit-identical)",
+                r.taps_checked
+            );
+        }
+        Some(false) => {
+            let _ = writeln!(
+                s,
+                "golden_match: false ({} of {} taps differ)",
+                r.taps_mismatched.len(),
+                r.taps_checked
+            );
+        }
+        None => {}
+    }
+    s
+}
