@@ -7,6 +7,7 @@ mod eval;
 mod exit;
 mod frame;
 mod output;
+mod plots;
 mod simulate;
 mod verify;
 

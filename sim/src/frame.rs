@@ -280,3 +280,58 @@ pub fn check_taps(report: &mut Report, sim: &Taps<i64>, golden: &Taps<i64>) {
     report.golden_match = Some(mismatched.is_empty());
     report.taps_mismatched = mismatched;
 }
+
+/// One point of the attention scaling sweep.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct LanePoint {
+    /// P, the query lanes.
+    pub lanes: usize,
+    /// Cycles of one layer's QKᵀ region.
+    pub cycles: u64,
+    /// Bytes it read (Q and K).
+    pub bytes_read: u64,
+}
+
+/// One layer's QKᵀ alone, timing only, for each P in `lanes` (the rest of `spec` unchanged): the
+/// paper's "constant bandwidth whatever the parallelism" as numbers.
+pub fn attention_lanes(spec: &SimSpec, lanes: &[usize]) -> Result<Vec<LanePoint>, SimError> {
+    let mut points = Vec::new();
+    for &p in lanes {
+        let mut arch = spec.arch.clone();
+        arch.attn_lanes = p;
+        let s = SimSpec {
+            arch: &arch,
+            ..*spec
+        };
+        let g = geometry(&s);
+        let map = DdrMap::new(s.model, &g);
+        let cx = UnitCx {
+            arch: &arch,
+            axi: s.axi,
+            g,
+            heads: s.model.heads,
+            map: &map,
+        };
+        let region =
+            units::qk_scores::qk_scores(&cx, Buf::Tmp2, Buf::Tmp3, Buf::Attn, Buf::AttnSoftmaxInfo);
+        let bytes_per_cycle = s.memory.bandwidth_gb_s * 1e9 / arch.clock_hz();
+        let channel = SimpleChannel::new(bytes_per_cycle, s.memory.latency_cycles);
+        let mut mem = AxiPorts::new(&PORT_NAMES, s.axi.ps_port_bits, Box::new(channel));
+        let (cycles, timing) = run(
+            vec![Launch {
+                region,
+                deps: Vec::new(),
+            }],
+            &mut mem,
+            RunOptions::default(),
+            None,
+        )?;
+        let bytes_read = timing.iter().flat_map(|t| &t.traffic).map(|t| t.1).sum();
+        points.push(LanePoint {
+            lanes: p,
+            cycles,
+            bytes_read,
+        });
+    }
+    Ok(points)
+}

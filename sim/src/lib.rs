@@ -15,5 +15,8 @@ pub mod values;
 /// A cycle of the accelerator clock.
 pub type Cycle = u64;
 
-pub use frame::{check_taps, simulate, Mode, Routing, SimError, SimOptions, SimOutput, SimSpec};
+pub use frame::{
+    attention_lanes, check_taps, simulate, LanePoint, Mode, Routing, SimError, SimOptions,
+    SimOutput, SimSpec,
+};
 pub use report::Report;
