@@ -264,13 +264,8 @@ impl Program {
             },
         );
         self.tap(i, t("ln1"), Buf::Tmp1);
-        let dd = (d * d) as u64 * wb;
-        let attn_w = |k: u64| WeightRef {
-            buf: Buf::AttnWeights,
-            offset: (l as u64 * 4 + k) * dd,
-            bias_buf: Buf::AttnBias,
-            bias_offset: (l as u64 * 4 + k) * d as u64 * wb,
-        };
+        let attn_w =
+            |k: u64| WeightRef::nth(Buf::AttnWeights, Buf::AttnBias, l as u64 * 4 + k, d, d, wb);
         let direct = |src, dst| LinearCall {
             src,
             dst,
@@ -359,18 +354,8 @@ impl Program {
         let (n, d, h) = (m.tokens(), m.embed_dim, m.mlp_hidden);
         let t = |s: &str| format!("l{l}.{s}");
         let di = dense_index as u64;
-        let fc1 = WeightRef {
-            buf: Buf::VitWeightsL1,
-            offset: di * (h * d) as u64 * wb,
-            bias_buf: Buf::VitBiasL1,
-            bias_offset: di * h as u64 * wb,
-        };
-        let fc2 = WeightRef {
-            buf: Buf::VitWeightsL2,
-            offset: di * (h * d) as u64 * wb,
-            bias_buf: Buf::VitBiasL2,
-            bias_offset: di * d as u64 * wb,
-        };
+        let fc1 = WeightRef::nth(Buf::VitWeightsL1, Buf::VitBiasL1, di, h, d, wb);
+        let fc2 = WeightRef::nth(Buf::VitWeightsL2, Buf::VitBiasL2, di, d, h, wb);
         let call = |src, dst, out_dim, in_dim, gelu| LinearCall {
             src,
             dst,
@@ -412,18 +397,11 @@ impl Program {
         let mi = moe_index as u64;
         let t = |s: &str| format!("l{l}.{s}");
         let mut last = self.push(Some(l), "memset", OpKind::Memset { dst: Buf::Tmp3 });
-        let w1 = |e: usize| WeightRef {
-            buf: Buf::MoeWeightsL1,
-            offset: (mi * e_n as u64 + e as u64) * (eh * d) as u64 * wb,
-            bias_buf: Buf::MoeBiasL1,
-            bias_offset: (mi * e_n as u64 + e as u64) * eh as u64 * wb,
-        };
-        let w2 = |e: usize| WeightRef {
-            buf: Buf::MoeWeightsL2,
-            offset: (mi * e_n as u64 + e as u64) * (eh * d) as u64 * wb,
-            bias_buf: Buf::MoeBiasL2,
-            bias_offset: (mi * e_n as u64 + e as u64) * d as u64 * wb,
-        };
+        let nth = mi * e_n as u64;
+        let w1 =
+            |e: usize| WeightRef::nth(Buf::MoeWeightsL1, Buf::MoeBiasL1, nth + e as u64, eh, d, wb);
+        let w2 =
+            |e: usize| WeightRef::nth(Buf::MoeWeightsL2, Buf::MoeBiasL2, nth + e as u64, d, eh, wb);
         for &(e, ref tokens) in queues {
             let rows = Rows::Gather(tokens.clone());
             let c1 = LinearCall {

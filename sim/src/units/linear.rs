@@ -27,6 +27,26 @@ pub struct WeightRef {
     pub bias_offset: u64,
 }
 
+impl WeightRef {
+    /// The `index`-th of a stack of `[out][in]` matrices (and their biases) stored back to back with
+    /// `weight_bytes` per value, as `ViT_compute`'s weight arguments are.
+    pub fn nth(
+        buf: Buf,
+        bias_buf: Buf,
+        index: u64,
+        out_dim: usize,
+        in_dim: usize,
+        weight_bytes: u64,
+    ) -> Self {
+        WeightRef {
+            buf,
+            offset: index * (out_dim * in_dim) as u64 * weight_bytes,
+            bias_buf,
+            bias_offset: index * out_dim as u64 * weight_bytes,
+        }
+    }
+}
+
 /// Which tokens a call reads and writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rows {
