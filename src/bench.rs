@@ -13,6 +13,7 @@ use golden::units::{
     qk_scores::AttnGeometry,
 };
 use ndarray::{s, Array2};
+use sim::{simulate, Mode, SimOptions};
 
 use crate::frame::FrameArgs;
 
@@ -170,7 +171,82 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         calls,
         "Mcalls/s",
     );
+    simulator(&frame, args)?;
+    println!("peak resident memory: {}", peak_rss());
     Ok(())
+}
+
+/// The cycle-level simulator: a whole frame with values and timing, and its two halves apart.
+fn simulator(frame: &crate::frame::LoadedFrame, args: &BenchArgs) -> anyhow::Result<()> {
+    let spec = frame.sim_spec(args.frame.task);
+    let full = simulate(&spec, Mode::Values(&frame.fixed), SimOptions::default())?;
+    let cycles = full.report.total_cycles as f64;
+    let line = |name: &str, (min, med): (Duration, Duration)| {
+        println!(
+            "{name:<34} {:>8.1} ms / {:>8.1} ms   {:>8.1} M simulated cycles/s",
+            ms(min),
+            ms(med),
+            cycles / min.as_secs_f64() / 1e6
+        );
+    };
+    let untimed = |name: &str, (min, med): (Duration, Duration)| {
+        println!("{name:<34} {:>8.1} ms / {:>8.1} ms", ms(min), ms(med));
+    };
+    println!(
+        "simulator: {} cycles a frame ({:.3} ms at {} MHz), {} invocations",
+        full.report.total_cycles,
+        full.report.latency_ms,
+        full.report.clock_mhz,
+        full.report
+            .layers
+            .iter()
+            .map(|l| l.units.len())
+            .sum::<usize>()
+    );
+    line(
+        "simulate frame, values + timing",
+        time(args.runs, || {
+            simulate(&spec, Mode::Values(&frame.fixed), SimOptions::default())
+        }),
+    );
+    untimed(
+        "  values only (golden kernels)",
+        time(args.runs, || {
+            sim::frame::program(&spec, &Mode::Values(&frame.fixed), None)
+        }),
+    );
+    line(
+        "  timing only (cycle engine)",
+        time(args.runs, || {
+            simulate(&spec, Mode::Timing(&full.routing), SimOptions::default())
+        }),
+    );
+    line(
+        "  timing only, no jumping",
+        time(args.runs.min(2), || {
+            simulate(
+                &spec,
+                Mode::Timing(&full.routing),
+                SimOptions {
+                    no_jump: true,
+                    ..Default::default()
+                },
+            )
+        }),
+    );
+    Ok(())
+}
+
+/// The process's peak resident set (Linux `VmHWM`), or why it is unknown.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
 }
 
 fn ms(d: Duration) -> f64 {

@@ -77,4 +77,17 @@ impl LoadedFrame {
             task,
         }
     }
+
+    /// The simulator's design point for `task`.
+    pub fn sim_spec(&self, task: usize) -> sim::SimSpec<'_> {
+        let c = &self.config.raw;
+        sim::SimSpec {
+            model: &c.model,
+            numerics: &self.config.numerics,
+            arch: &c.arch,
+            axi: &c.axi,
+            memory: &c.memory,
+            task,
+        }
+    }
 }

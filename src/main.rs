@@ -8,6 +8,7 @@ mod exit;
 mod frame;
 mod output;
 mod plots;
+mod progress;
 mod simulate;
 mod verify;
 

@@ -2,18 +2,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use golden::model::forward::forward_fixed;
-use sim::{check_taps, simulate, Mode, Report, SimOptions, SimSpec};
+use sim::{check_taps, simulate, Mode, Report, SimOptions, SimSpec, TraceWindow};
 
 use crate::exit;
 use crate::frame::FrameArgs;
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_atomic_with};
 use crate::plots::{self, Bar, Series};
+use crate::progress::FrameBar;
 
 /// Options of `simulate`.
 #[derive(Args, Debug)]
@@ -26,26 +27,95 @@ pub struct SimulateArgs {
     /// Write charts (PNG and SVG) here: where each layer's cycles go, and QKᵀ against its lanes.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
+    /// Write the timeline: a `.vcd` opens in GTKWave or Surfer, a `.json` is a Chrome trace for
+    /// ui.perfetto.dev. Give it twice for both.
+    #[arg(long, value_name = "FILE")]
+    trace: Vec<PathBuf>,
+    /// When the trace records every process's state and every FIFO's occupancy: `lN` for encoder
+    /// layer N, `START..END` in cycles, or `all` (about 250 MB of VCD). Invocations are recorded
+    /// over the whole frame whatever the window.
+    #[arg(long, value_name = "lN|START..END|all", default_value = "l0", value_parser = parse_window)]
+    trace_window: TraceWindow,
+}
+
+/// The trace formats, from the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TraceFormat {
+    Vcd,
+    Chrome,
+}
+
+fn trace_format(path: &Path) -> anyhow::Result<TraceFormat> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("vcd") => Ok(TraceFormat::Vcd),
+        Some("json") => Ok(TraceFormat::Chrome),
+        _ => anyhow::bail!(
+            "{}: --trace: unknown format; name the file *.vcd (waveform) or *.json (Chrome trace)",
+            path.display()
+        ),
+    }
+}
+
+fn parse_window(s: &str) -> Result<TraceWindow, String> {
+    if s == "all" {
+        return Ok(TraceWindow::ALL);
+    }
+    if let Some(l) = s.strip_prefix('l') {
+        return l
+            .parse::<usize>()
+            .map(TraceWindow::Layer)
+            .map_err(|e| format!("{s:?}: layer number: {e}"));
+    }
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?}: expected START..END in cycles, or all"))?;
+    let num = |t: &str| {
+        t.trim()
+            .replace('_', "")
+            .parse::<u64>()
+            .map_err(|e| format!("{t:?}: {e}"))
+    };
+    let (start, end) = (num(a)?, num(b)?);
+    if start >= end {
+        return Err(format!(
+            "{s:?}: the window is empty (START must be below END)"
+        ));
+    }
+    Ok(TraceWindow::Cycles { start, end })
 }
 
 /// Runs the command; exit 1 if the simulator's values differ from golden's.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
+    let formats = args
+        .trace
+        .iter()
+        .map(|p| trace_format(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let frame = args.frame.load()?;
     for n in &frame.loaded.notices {
         eprintln!("notice: {n}");
     }
     let c = &frame.config.raw;
-    let spec = SimSpec {
-        model: &c.model,
-        numerics: &frame.config.numerics,
-        arch: &c.arch,
-        axi: &c.axi,
-        memory: &c.memory,
-        task: args.frame.task,
+    let spec = frame.sim_spec(args.frame.task);
+    if let TraceWindow::Layer(l) = args.trace_window {
+        if l >= c.model.depth {
+            anyhow::bail!(
+                "--trace-window: l{l}: the model has layers l0..l{}",
+                c.model.depth - 1
+            );
+        }
+    }
+    let bar = FrameBar::new();
+    let update = |p| bar.update(p);
+    let opts = SimOptions {
+        trace: (!args.trace.is_empty()).then_some(args.trace_window),
+        progress: Some(&update),
+        ..Default::default()
     };
     let t0 = Instant::now();
-    let mut out = simulate(&spec, Mode::Values(&frame.fixed), SimOptions::default())
-        .context("simulating the frame")?;
+    let out = simulate(&spec, Mode::Values(&frame.fixed), opts);
+    bar.finish();
+    let mut out = out.context("simulating the frame")?;
     let sim_secs = t0.elapsed().as_secs_f64();
     let golden = forward_fixed(&frame.spec(args.frame.task), &frame.fixed)
         .context("running the golden frame")?;
@@ -63,6 +133,15 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(r)?;
         write_atomic(path, text.as_bytes())?;
+    }
+    if let Some(trace) = &out.trace {
+        for (path, format) in args.trace.iter().zip(&formats) {
+            write_atomic_with(path, |f| match format {
+                TraceFormat::Vcd => sim::trace::vcd::write(trace, f),
+                TraceFormat::Chrome => sim::trace::chrome::write(trace, f),
+            })?;
+            println!("wrote {}", path.display());
+        }
     }
     if let Some(dir) = &args.plots {
         let written = plot(dir, r, &spec)?;

@@ -205,9 +205,15 @@ fn config_validate_rejects_design_points_the_simulator_cannot_run() {
 fn simulate_reports_every_layer_and_writes_its_json() {
     let d = scratch("simulate");
     let json = d.join("report.json");
+    let (vcd, chrome) = (d.join("frame.vcd"), d.join("frame.trace.json"));
     let out = edgemoe()
         .args(["simulate", "--json"])
         .arg(&json)
+        .arg("--trace")
+        .arg(&vcd)
+        .arg("--trace")
+        .arg(&chrome)
+        .args(["--trace-window", "0..20000"])
         .output()
         .unwrap();
     assert_eq!(
@@ -241,4 +247,43 @@ fn simulate_reports_every_layer_and_writes_its_json() {
     assert_eq!(qk["iterations"], 102_168);
     assert!(qk["stalls"]["port_width"].as_u64().unwrap() > 0);
     assert!(r["ports"][2]["bytes_read"].as_u64().unwrap() > 0);
+
+    let wave = std::fs::read_to_string(&vcd).unwrap();
+    assert!(wave.contains("$timescale 1ps $end"));
+    assert!(wave.contains("$scope module patch_embed $end"));
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(&chrome).unwrap()).unwrap();
+    let spans = t["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "span")
+        .count();
+    let ops: usize = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["units"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(spans, ops);
+}
+
+#[test]
+fn a_trace_file_of_unknown_format_is_refused_before_simulating() {
+    let d = scratch("trace-format");
+    let bad = d.join("frame.txt");
+    let out = edgemoe()
+        .args(["simulate", "--trace"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("frame.txt: --trace: unknown format"), "{err}");
+    assert!(!bad.exists());
+    let out = edgemoe()
+        .args(["simulate", "--trace-window", "9..3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the window is empty"));
 }

@@ -9,12 +9,14 @@ use golden::units::qk_scores::AttnGeometry;
 use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
 use hw::memory::{AxiConfig, MemoryConfig, MemoryModel, PORT_NAMES};
 
-use crate::engine::{run, Deadlock, Launch, Region, RunOptions};
+use crate::engine::{run, Deadlock, Launch, Observer, Region, RunOptions};
 use crate::memory::axi::AxiPorts;
 use crate::memory::layout::{Buf, DdrMap, Geometry};
 use crate::memory::simple::SimpleChannel;
 use crate::report::Report;
 use crate::schedule::{OpKind, Program};
+use crate::trace::record::Recorder;
+use crate::trace::{Trace, TraceWindow};
 use crate::units::{self, UnitCx};
 use crate::values::Values;
 
@@ -56,6 +58,8 @@ pub struct SimOutput {
     pub routing: Routing,
     /// LayerNorm events, with values on.
     pub ln_events: LnEvents,
+    /// The timeline, if asked for.
+    pub trace: Option<Trace>,
 }
 
 /// Why a frame could not be simulated.
@@ -78,12 +82,70 @@ pub enum SimError {
 }
 
 /// Engine switches.
-#[derive(Default)]
-pub struct SimOptions<'o> {
+#[derive(Clone, Copy, Default)]
+pub struct SimOptions<'a> {
     /// Step every cycle instead of jumping over idle ones (same counts, slower: for tests).
     pub no_jump: bool,
-    /// Receives every step, for traces.
-    pub observer: Option<&'o mut dyn crate::engine::run::Observer>,
+    /// Record a trace, with per-process detail inside this window.
+    pub trace: Option<TraceWindow>,
+    /// Told how far the frame has got, for a progress bar.
+    pub progress: Option<&'a dyn Fn(Progress)>,
+}
+
+/// How far a frame has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// What is running.
+    pub stage: Stage,
+    /// Steps done of `total`.
+    pub done: usize,
+    /// Steps in this stage.
+    pub total: usize,
+}
+
+/// The two stages of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The golden kernels on the schedule's buffers, one encoder layer a step.
+    Values,
+    /// The cycle engine, one invocation a step.
+    Cycles,
+}
+
+/// What the engine reports to: the trace recorder and the progress callback.
+struct Watch<'p, 'a> {
+    recorder: Option<Recorder<'p>>,
+    progress: Option<&'a dyn Fn(Progress)>,
+    ended: usize,
+    total: usize,
+}
+
+impl Observer for Watch<'_, '_> {
+    fn op_started(&mut self, op: usize, region: &Region, now: crate::Cycle) {
+        if let Some(r) = self.recorder.as_mut() {
+            r.op_started(op, region, now);
+        }
+    }
+
+    fn op_ended(&mut self, op: usize, region: &Region, now: crate::Cycle) {
+        if let Some(r) = self.recorder.as_mut() {
+            r.op_ended(op, region, now);
+        }
+        self.ended += 1;
+        if let Some(p) = self.progress {
+            p(Progress {
+                stage: Stage::Cycles,
+                done: self.ended,
+                total: self.total,
+            });
+        }
+    }
+
+    fn steps(&mut self, op: usize, region: &Region, now: crate::Cycle, n: u64) {
+        if let Some(r) = self.recorder.as_mut() {
+            r.steps(op, region, now, n);
+        }
+    }
 }
 
 /// The geometry of a design point.
@@ -102,6 +164,7 @@ pub fn geometry(spec: &SimSpec) -> Geometry {
 pub fn program<'a>(
     spec: &SimSpec<'a>,
     mode: &Mode<'a>,
+    progress: Option<&dyn Fn(Progress)>,
 ) -> Result<(Program, Option<Values<'a>>, Routing), SimError> {
     let m = spec.model;
     let wb = spec.numerics.wt_linear.width().div_ceil(8) as u64;
@@ -159,6 +222,13 @@ pub fn program<'a>(
             dense_i += 1;
         }
         run_values(&prog, &mut values, &mut done)?;
+        if let (Some(p), Some(_)) = (progress, values.as_ref()) {
+            p(Progress {
+                stage: Stage::Values,
+                done: l + 1,
+                total: m.depth,
+            });
+        }
     }
     Ok((prog, values, routing))
 }
@@ -192,7 +262,7 @@ fn region(cx: &UnitCx, m: &ModelConfig, op: &crate::schedule::Op) -> Region {
 pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutput, SimError> {
     let g = geometry(spec);
     let map = DdrMap::new(spec.model, &g);
-    let (prog, values, routing) = program(spec, &mode)?;
+    let (prog, values, routing) = program(spec, &mode, opts.progress)?;
     let cx = UnitCx {
         arch: spec.arch,
         axi: spec.axi,
@@ -213,14 +283,24 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         MemoryModel::Simple => SimpleChannel::new(bytes_per_cycle, spec.memory.latency_cycles),
     };
     let mut mem = AxiPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, Box::new(channel));
+    let mut watch = Watch {
+        recorder: opts
+            .trace
+            .map(|w| Recorder::new(&prog.ops, spec.arch.clock_mhz, w)),
+        progress: opts.progress,
+        ended: 0,
+        total: prog.ops.len(),
+    };
+    let watched = watch.recorder.is_some() || watch.progress.is_some();
     let (total, timing) = run(
         launches,
         &mut mem,
         RunOptions {
             jump: !opts.no_jump,
         },
-        opts.observer,
+        watched.then_some(&mut watch as &mut dyn Observer),
     )?;
+    let trace = watch.recorder.map(|r| r.finish(total));
     let mut report = Report::new(
         &prog.ops,
         &timing,
@@ -259,6 +339,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         taps,
         routing,
         ln_events,
+        trace,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod frame;
 pub mod memory;
 pub mod report;
 pub mod schedule;
+pub mod trace;
 pub mod units;
 pub mod values;
 
@@ -16,7 +17,8 @@ pub mod values;
 pub type Cycle = u64;
 
 pub use frame::{
-    attention_lanes, check_taps, simulate, LanePoint, Mode, Routing, SimError, SimOptions,
-    SimOutput, SimSpec,
+    attention_lanes, check_taps, simulate, LanePoint, Mode, Progress, Routing, SimError,
+    SimOptions, SimOutput, SimSpec, Stage,
 };
 pub use report::Report;
+pub use trace::{Trace, TraceWindow};
