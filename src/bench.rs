@@ -8,9 +8,8 @@ use clap::Args;
 use golden::model::forward::forward_fixed;
 use golden::model::weights::Ffn;
 use golden::units::{
-    attn_av::attn_av, exp::exp, gelu::Gelu, layernorm::layernorm, layernorm::LayerNormParams,
-    linear::bias_to_fm, linear::linear, linear::LinearWeights, qk_scores::qk_scores,
-    qk_scores::AttnGeometry,
+    attn_av::attn_av, exp::exp, gelu::Gelu, layernorm::layernorm, linear::bias_to_fm,
+    linear::linear, linear::LinearWeights, qk_scores::qk_scores, qk_scores::AttnGeometry,
 };
 use ndarray::{s, Array2};
 use sim::{simulate, Mode, SimOptions};
@@ -131,15 +130,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "MMAC/s",
     );
     let x = get("patch_embed");
-    let norm = |i: usize| layer.norm[i].as_slice().unwrap_or(&[]).to_vec();
-    let (g, b) = (norm(0), norm(1));
-    let params = LayerNormParams {
-        gamma: &g,
-        gamma_format: n.wt_norm,
-        beta: &b,
-        beta_format: n.wt_bias,
-        eps: 4,
-    };
+    let eps = fm.from_f64(m.layernorm_eps).unwrap_or(0);
+    let params = layer.layernorm_params(false, eps, n);
     unit(
         "layernorm, 129 tokens",
         time(args.runs, || layernorm(x.view(), &params, &fm)),

@@ -12,10 +12,10 @@ use golden::model::weights::{Ffn, Layer, Weights as ModelWeights};
 use golden::units::attn_av::attn_av;
 use golden::units::gating::gating;
 use golden::units::gelu::Gelu;
-use golden::units::layernorm::{layernorm, LayerNormParams, LnEvents};
+use golden::units::layernorm::{layernorm, LnEvents};
 use golden::units::linear::{bias_to_fm, linear, scaled_accumulate, LinearWeights};
 use golden::units::mac::{self, MacError};
-use golden::units::patch_embed::{patch_embed, PatchEmbedWeights};
+use golden::units::patch_embed::patch_embed;
 use golden::units::patch_reorder::{patch_reorder, ExpertQueues};
 use golden::units::qk_scores::{qk_scores, AttnGeometry, QkOutput};
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
@@ -84,27 +84,14 @@ impl<'a> Values<'a> {
         match &op.kind {
             OpKind::PatchEmbed => {
                 let w = self.weights;
-                let pe = PatchEmbedWeights {
-                    weights: w.patch_weight.view(),
-                    weight_format: n.wt_patch_embed,
-                    bias: w.patch_bias.as_slice().expect("standard layout"),
-                    bias_format: n.wt_bias,
-                    pos_embed: w.pos_embed.view(),
-                };
-                let x = patch_embed(w.image.view(), &n.pixel, &pe, &fm)?;
+                let x = patch_embed(w.image.view(), &n.pixel, &w.patch_embed_operands(n), &fm)?;
                 self.bufs.insert(Buf::X, x);
             }
             OpKind::LoadNorms | OpKind::LoadLinear { .. } | OpKind::LoadGate { .. } => {}
             OpKind::LayerNorm { second, src, dst } => {
                 let layer = self.layer(op);
-                let k = if *second { 2 } else { 0 };
-                let params = LayerNormParams {
-                    gamma: slice(&layer.norm[k]),
-                    gamma_format: n.wt_norm,
-                    beta: slice(&layer.norm[k + 1]),
-                    beta_format: n.wt_bias,
-                    eps: fm.from_f64(self.model.layernorm_eps).unwrap_or(0),
-                };
+                let eps = fm.from_f64(self.model.layernorm_eps).unwrap_or(0);
+                let params = layer.layernorm_params(*second, eps, n);
                 let (y, e) = layernorm(self.buf(*src), &params, &fm)?;
                 self.ln_events.merge(e);
                 self.bufs.insert(*dst, y);

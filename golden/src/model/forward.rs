@@ -16,10 +16,10 @@ use super::weights::{Ffn, Layer, Weights};
 use crate::units::attn_av::attn_av;
 use crate::units::gating::gating;
 use crate::units::gelu::Gelu;
-use crate::units::layernorm::{layernorm, LayerNormParams, LnEvents};
+use crate::units::layernorm::{layernorm, LnEvents};
 use crate::units::linear::{bias_to_fm, linear, scaled_accumulate, LinearWeights};
 use crate::units::mac::{self, MacError};
-use crate::units::patch_embed::{patch_embed, PatchEmbedWeights};
+use crate::units::patch_embed::patch_embed;
 use crate::units::patch_reorder::{patch_reorder, ExpertQueues};
 use crate::units::qk_scores::{qk_scores, AttnGeometry};
 
@@ -98,14 +98,7 @@ pub fn forward_fixed(spec: &FrameSpec, w: &Weights<i64>) -> Result<FixedFrame, F
     let mut routing = Vec::new();
     let gelu = Gelu::new(*fm);
 
-    let pe = PatchEmbedWeights {
-        weights: w.patch_weight.view(),
-        weight_format: n.wt_patch_embed,
-        bias: w.patch_bias.as_slice().expect("standard layout"),
-        bias_format: n.wt_bias,
-        pos_embed: w.pos_embed.view(),
-    };
-    let mut x = patch_embed(w.image.view(), &n.pixel, &pe, fm)?;
+    let mut x = patch_embed(w.image.view(), &n.pixel, &w.patch_embed_operands(n), fm)?;
     taps.push("patch_embed", &x);
 
     let eps = fm.from_f64(m.layernorm_eps).unwrap_or(0);
@@ -117,7 +110,7 @@ pub fn forward_fixed(spec: &FrameSpec, w: &Weights<i64>) -> Result<FixedFrame, F
     };
     for (l, layer) in w.layers.iter().enumerate() {
         let t = |s: &str| format!("l{l}.{s}");
-        let ln1 = norm(&x, layer, 0, eps, n, &mut ln_events)?;
+        let ln1 = norm(&x, layer, false, eps, n, &mut ln_events)?;
         taps.push(t("ln1"), &ln1);
         let d = m.embed_dim;
         let qkv_bias = bias_to_fm(slice(&layer.qkv_bias), &n.wt_attn_bias, &n.wt_wbias, fm);
@@ -150,7 +143,7 @@ pub fn forward_fixed(spec: &FrameSpec, w: &Weights<i64>) -> Result<FixedFrame, F
         residual(&mut x, &proj, fm);
         taps.push(t("x_attn"), &x);
 
-        let ln2 = norm(&x, layer, 2, eps, n, &mut ln_events)?;
+        let ln2 = norm(&x, layer, true, eps, n, &mut ln_events)?;
         taps.push(t("ln2"), &ln2);
         let ffn_out = match &layer.ffn {
             Ffn::Dense {
@@ -263,19 +256,12 @@ fn slice(a: &ndarray::Array1<i64>) -> &[i64] {
 fn norm(
     x: &Array2<i64>,
     layer: &Layer<i64>,
-    first: usize,
+    second: bool,
     eps: i64,
     n: &Numerics,
     events: &mut LnEvents,
 ) -> Result<Array2<i64>, MacError> {
-    let params = LayerNormParams {
-        gamma: slice(&layer.norm[first]),
-        gamma_format: n.wt_norm,
-        beta: slice(&layer.norm[first + 1]),
-        beta_format: n.wt_bias,
-        eps,
-    };
-    let (y, e) = layernorm(x.view(), &params, &n.fm)?;
+    let (y, e) = layernorm(x.view(), &layer.layernorm_params(second, eps, n), &n.fm)?;
     events.merge(e);
     Ok(y)
 }

@@ -16,6 +16,8 @@ use ndarray::{Array, Array1, Array2, Array3, Array4, ArrayD, Dimension, IxDyn};
 use super::config::{ModelConfig, Numerics};
 use crate::fixed::Format;
 use crate::rng::SplitMix64;
+use crate::units::layernorm::LayerNormParams;
+use crate::units::patch_embed::PatchEmbedWeights;
 
 /// The default seed for missing or random tensors (the year of Edge-MoE).
 pub const DEFAULT_SEED: u64 = 2023;
@@ -600,4 +602,38 @@ impl Weights<f32> {
     pub fn to_f64(&self) -> Weights<f64> {
         self.map(|_, v| v as f64)
     }
+}
+
+/// Each parameter paired with its format, as the unit kernels take them: one place for golden's frame,
+/// the simulator's values and the benches.
+impl Weights<i64> {
+    /// The patch-embedding unit's operands.
+    pub fn patch_embed_operands(&self, n: &Numerics) -> PatchEmbedWeights<'_> {
+        PatchEmbedWeights {
+            weights: self.patch_weight.view(),
+            weight_format: n.wt_patch_embed,
+            bias: standard(&self.patch_bias),
+            bias_format: n.wt_bias,
+            pos_embed: self.pos_embed.view(),
+        }
+    }
+}
+
+impl Layer<i64> {
+    /// LN1's parameters, or LN2's if `second`; `eps` is the raw fm_t epsilon.
+    pub fn layernorm_params(&self, second: bool, eps: i64, n: &Numerics) -> LayerNormParams<'_> {
+        let k = if second { 2 } else { 0 };
+        LayerNormParams {
+            gamma: standard(&self.norm[k]),
+            gamma_format: n.wt_norm,
+            beta: standard(&self.norm[k + 1]),
+            beta_format: n.wt_bias,
+            eps,
+        }
+    }
+}
+
+/// The loader builds every tensor in standard layout.
+fn standard(a: &Array1<i64>) -> &[i64] {
+    a.as_slice().expect("weights are built in standard layout")
 }
