@@ -10,8 +10,8 @@ use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
 use hw::memory::{AxiConfig, MemoryConfig, MemoryModel, PORT_NAMES};
 
 use crate::engine::{run, Deadlock, Launch, Observer, Region, RunOptions};
-use crate::memory::axi::AxiPorts;
 use crate::memory::layout::{Buf, DdrMap, Geometry};
+use crate::memory::ports::PsPorts;
 use crate::memory::simple::SimpleChannel;
 use crate::report::Report;
 use crate::schedule::{OpKind, Program};
@@ -282,7 +282,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
     let channel = match spec.memory.model {
         MemoryModel::Simple => SimpleChannel::new(bytes_per_cycle, spec.memory.latency_cycles),
     };
-    let mut mem = AxiPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, Box::new(channel));
+    let mut mem = PsPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, Box::new(channel));
     let mut watch = Watch {
         recorder: opts
             .trace
@@ -397,7 +397,7 @@ pub fn attention_lanes(spec: &SimSpec, lanes: &[usize]) -> Result<Vec<LanePoint>
             units::qk_scores::qk_scores(&cx, Buf::Tmp2, Buf::Tmp3, Buf::Attn, Buf::AttnSoftmaxInfo);
         let bytes_per_cycle = s.memory.bandwidth_gb_s * 1e9 / arch.clock_hz();
         let channel = SimpleChannel::new(bytes_per_cycle, s.memory.latency_cycles);
-        let mut mem = AxiPorts::new(&PORT_NAMES, s.axi.ps_port_bits, Box::new(channel));
+        let mut mem = PsPorts::new(&PORT_NAMES, s.axi.ps_port_bits, Box::new(channel));
         let (cycles, timing) = run(
             vec![Launch {
                 region,

@@ -159,7 +159,8 @@ pub fn run(
             });
         }
 
-        // Tick.
+        // The memory system catches up, then the processes tick.
+        mem.advance(now);
         let mut moved = false;
         for &i in &active {
             let r = &mut launches[i].region;
@@ -198,7 +199,7 @@ pub fn run(
         // How long this cycle's picture lasts.
         let mut span = 1u64;
         if opts.jump && !moved {
-            let mut wake: Option<Cycle> = None;
+            let mut wake: Option<Cycle> = mem.wake_at();
             for &i in &active {
                 let r = &launches[i].region;
                 for (p, proc_) in r.procs.iter().enumerate() {

@@ -1,134 +1,19 @@
-//! AXI masters: the `m_axi` read and write adapters HLS puts in front of every pointer argument, and
-//! the PS ports they cross (§11).
+//! AXI masters: the `m_axi` read and write adapters HLS puts in front of every pointer argument (§11).
 //!
 //! ```text
 //!   ReadMaster:  segments ─► bursts (≤ max_burst beats, never across 4 KiB, ≤ outstanding) ─► beats ─► Tx
 //!   WriteMaster: Rx ─► beats ─► PS port data path (beat / port width cycles each) ─► bursts ─► responses
 //! ```
-//! A 256-bit beat crossing a 128-bit HP port takes two cycles of the port: the `port_width` stall.
+//! The PS ports and the channel behind them are [`super::ports`].
 
 use std::collections::VecDeque;
 
-use super::{Channel, Landing, Memory, PortId, PortStats, SUB};
+use super::{BeatState, PortId, Ticket};
 use crate::engine::{Cause, Cx, Process, Rx, Step, Tx};
 use crate::Cycle;
 
 /// AXI never lets a burst cross a 4 KiB boundary.
 const AXI_BOUNDARY: u64 = 4096;
-
-#[derive(Clone, Copy, Debug, Default)]
-struct PortPath {
-    rd_free: u64,
-    wr_free: u64,
-}
-
-/// The masters' PS ports in front of one channel.
-pub struct AxiPorts {
-    paths: Vec<PortPath>,
-    stats: Vec<PortStats>,
-    ps_bytes: u32,
-    channel: Box<dyn Channel>,
-    times: Vec<u64>,
-}
-
-impl AxiPorts {
-    /// Ports named `names`, each `ps_port_bits` wide, in front of `channel`.
-    pub fn new(names: &[&str], ps_port_bits: u32, channel: Box<dyn Channel>) -> Self {
-        AxiPorts {
-            paths: vec![PortPath::default(); names.len()],
-            stats: names
-                .iter()
-                .map(|n| PortStats {
-                    name: n.to_string(),
-                    ..Default::default()
-                })
-                .collect(),
-            ps_bytes: (ps_port_bits / 8).max(1),
-            channel,
-            times: Vec::with_capacity(256),
-        }
-    }
-
-    /// Sub-cycles a beat of `beat_bytes` occupies the port: a master moves at most one beat per cycle.
-    fn beat_cost(&self, beat_bytes: u32) -> u64 {
-        SUB * beat_bytes.div_ceil(self.ps_bytes).max(1) as u64
-    }
-
-    /// The channel's name.
-    pub fn channel_name(&self) -> String {
-        self.channel.name()
-    }
-}
-
-impl Memory for AxiPorts {
-    fn read(
-        &mut self,
-        now: Cycle,
-        port: PortId,
-        addr: u64,
-        beats: u32,
-        beat_bytes: u32,
-        out: &mut VecDeque<Landing>,
-    ) {
-        self.times.clear();
-        let queued = self
-            .channel
-            .serve(now * SUB, addr, beats, beat_bytes, false, &mut self.times);
-        let cost = self.beat_cost(beat_bytes);
-        let path = &mut self.paths[port.0 as usize];
-        for (j, &ch) in self.times.iter().enumerate() {
-            let by_port = path.rd_free + cost;
-            let t = ch.max(by_port);
-            let cause = if by_port > ch {
-                Cause::PortWidth(port)
-            } else if queued || j > 0 {
-                Cause::MemoryBusy(port)
-            } else {
-                Cause::MemoryLatency(port)
-            };
-            path.rd_free = t;
-            out.push_back(Landing {
-                at: t.div_ceil(SUB),
-                cause,
-            });
-        }
-        let s = &mut self.stats[port.0 as usize];
-        s.read += beats as u64 * beat_bytes as u64;
-        s.read_bursts += 1;
-    }
-
-    fn write_ready(&self, port: PortId) -> Cycle {
-        self.paths[port.0 as usize].wr_free.div_ceil(SUB)
-    }
-
-    fn write_beat(&mut self, now: Cycle, port: PortId, beat_bytes: u32) {
-        let cost = self.beat_cost(beat_bytes);
-        let path = &mut self.paths[port.0 as usize];
-        path.wr_free = path.wr_free.max(now * SUB) + cost;
-    }
-
-    fn write_burst(
-        &mut self,
-        _now: Cycle,
-        port: PortId,
-        addr: u64,
-        beats: u32,
-        beat_bytes: u32,
-    ) -> Cycle {
-        self.times.clear();
-        let sent = self.paths[port.0 as usize].wr_free;
-        self.channel
-            .serve(sent, addr, beats, beat_bytes, true, &mut self.times);
-        let s = &mut self.stats[port.0 as usize];
-        s.written += beats as u64 * beat_bytes as u64;
-        s.write_bursts += 1;
-        self.times.last().copied().unwrap_or(sent).div_ceil(SUB)
-    }
-
-    fn port_stats(&self) -> &[PortStats] {
-        &self.stats
-    }
-}
 
 /// A run of consecutive beats at one address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,8 +87,14 @@ pub struct ReadMaster {
     part: u32,
     /// One entry per segment, pushed with its first beat (the token index of a gathering reader).
     side: Option<Tx>,
-    landed: VecDeque<Landing>,
-    in_flight: VecDeque<Cycle>,
+    /// Bursts with beats not yet handed on, oldest first, with their beat counts.
+    bursts: VecDeque<(Ticket, u32)>,
+    /// The next beat to hand on, in the front burst.
+    next_beat: u32,
+    /// Beats asked for and not yet handed on (bounded by the adapter's buffer).
+    held: u32,
+    /// Bursts whose last beat has not landed: what AXI counts as outstanding.
+    in_flight: VecDeque<(Ticket, u32)>,
     handed: u64,
     wake: Option<Cycle>,
 }
@@ -233,7 +124,9 @@ impl ReadMaster {
             beats_per_item: beats_per_item.max(1),
             part: 0,
             side,
-            landed: VecDeque::new(),
+            bursts: VecDeque::new(),
+            next_beat: 0,
+            held: 0,
             in_flight: VecDeque::new(),
             handed: 0,
             wake: None,
@@ -248,35 +141,50 @@ impl Process for ReadMaster {
 
     fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
         self.wake = None;
-        while self.in_flight.front().is_some_and(|&t| t <= now) {
-            self.in_flight.pop_front();
+        // The oldest burst in flight, if its last beat has not landed: when it will, if known.
+        let mut in_flight_until = None;
+        while let Some(&(t, beats)) = self.in_flight.front() {
+            match cx.mem.beat(t, beats - 1) {
+                BeatState::Known(l) if l.at <= now => {
+                    self.in_flight.pop_front();
+                }
+                BeatState::Known(l) => {
+                    in_flight_until = Some(l.at);
+                    break;
+                }
+                BeatState::Pending(_) => break,
+            }
         }
         if !self.issue.done(&self.segs) {
             let (addr, n) = self
                 .issue
                 .burst(&self.segs, self.beat_bytes, self.limits.max_burst);
-            let room = self.landed.len() as u32 + n <= self.limits.buffer.max(n);
+            let room = self.held + n <= self.limits.buffer.max(n);
             if (self.in_flight.len() as u32) < self.limits.max_outstanding && room {
-                cx.mem
-                    .read(now, self.port, addr, n, self.beat_bytes, &mut self.landed);
-                self.in_flight
-                    .push_back(self.landed.back().map_or(now, |l| l.at));
+                let t = cx.mem.read(now, self.port, addr, n, self.beat_bytes);
+                self.bursts.push_back((t, n));
+                self.in_flight.push_back((t, n));
+                self.held += n;
                 self.issue.advance(&self.segs, n);
                 cx.moved = true;
             } else if room {
-                self.wake = self.in_flight.front().copied();
+                self.wake = in_flight_until;
             }
         }
-        let Some(&front) = self.landed.front() else {
+        let Some(&(front, front_beats)) = self.bursts.front() else {
             return if self.issue.done(&self.segs) {
                 Step::Done
             } else {
                 Step::Stall(Cause::Outstanding(self.port))
             };
         };
-        if front.at > now {
-            self.wake = Some(self.wake.map_or(front.at, |w| w.min(front.at)));
-            return Step::Stall(front.cause);
+        match cx.mem.beat(front, self.next_beat) {
+            BeatState::Known(l) if l.at <= now => {}
+            BeatState::Known(l) => {
+                self.wake = Some(self.wake.map_or(l.at, |w| w.min(l.at)));
+                return Step::Stall(l.cause);
+            }
+            BeatState::Pending(cause) => return Step::Stall(cause),
         }
         let completes = self.part + 1 == self.beats_per_item;
         if completes && !cx.fifo(self.out.id()).can_push(1) {
@@ -294,7 +202,14 @@ impl Process for ReadMaster {
         } else {
             self.part += 1;
         }
-        self.landed.pop_front();
+        self.next_beat += 1;
+        self.held -= 1;
+        if self.next_beat == front_beats {
+            self.bursts.pop_front();
+            self.next_beat = 0;
+            // Its last beat has landed, so it has left `in_flight` already.
+            cx.mem.release(front);
+        }
         self.hand.advance(&self.segs, 1);
         self.handed += 1;
         Step::Busy
@@ -330,7 +245,7 @@ pub struct WriteMaster {
     burst_left: u32,
     burst_addr: u64,
     burst_beats: u32,
-    responses: VecDeque<Cycle>,
+    responses: VecDeque<Ticket>,
     sent: u64,
     wake: Option<Cycle>,
 }
@@ -376,16 +291,27 @@ impl Process for WriteMaster {
 
     fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
         self.wake = None;
-        while self.responses.front().is_some_and(|&t| t <= now) {
-            self.responses.pop_front();
+        // The oldest response not yet in: when it will be, if known.
+        let mut response_at = None;
+        while let Some(&t) = self.responses.front() {
+            match cx.mem.beat(t, 0) {
+                BeatState::Known(l) if l.at <= now => {
+                    self.responses.pop_front();
+                    cx.mem.release(t);
+                }
+                BeatState::Known(l) => {
+                    response_at = Some(l.at);
+                    break;
+                }
+                BeatState::Pending(_) => break,
+            }
         }
         if self.cur.done(&self.segs) {
-            return match self.responses.front() {
-                Some(&t) => {
-                    self.wake = Some(t);
-                    Step::Stall(Cause::Drain)
-                }
-                None => Step::Done,
+            return if self.responses.is_empty() {
+                Step::Done
+            } else {
+                self.wake = response_at;
+                Step::Stall(Cause::Drain)
             };
         }
         if self.part == 0 && !cx.fifo(self.input.id()).can_pop(1) {
@@ -404,7 +330,7 @@ impl Process for WriteMaster {
         }
         if self.burst_left == 0 {
             if self.responses.len() as u32 >= self.limits.max_outstanding {
-                self.wake = self.responses.front().copied();
+                self.wake = response_at;
                 return Step::Stall(Cause::Outstanding(self.port));
             }
             let (addr, n) = self

@@ -1,16 +1,17 @@
 //! The memory system as the processes see it: named DDR regions reached through AXI masters.
 //!
 //! ```text
-//!   ReadMaster / WriteMaster ──► AxiPorts (width conversion, per-port data paths) ──► dyn Channel (DRAM)
+//!   ReadMaster / WriteMaster ──► PsPorts (width conversion, per-port data paths, arbitration) ──► dyn Channel (DRAM)
 //! ```
-//! [`Memory`] is what a process calls; [`Channel`] is what a DRAM model implements. This issue brings
-//! [`simple::SimpleChannel`]; the DDR4/HBM2 bank models plug in behind the same trait.
+//! [`Memory`] is what a process calls; [`Channel`] is what a DRAM model implements. A master starts a
+//! burst and gets a [`Ticket`]; the memory system runs beside the processes ([`Memory::advance`] each
+//! cycle) and fills in when each beat lands, so a channel may reorder, queue and refuse requests as a
+//! real controller does. A channel that knows its answer at once (the simple one) gives it at once.
 
 pub mod axi;
 pub mod layout;
+pub mod ports;
 pub mod simple;
-
-use std::collections::VecDeque;
 
 use crate::engine::Cause;
 use crate::Cycle;
@@ -23,13 +24,26 @@ pub const SUB: u64 = 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PortId(pub u8);
 
-/// When a read beat reaches its master, and what decided it.
+/// A burst in flight: a read's beats or a write's response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ticket(pub(crate) u32);
+
+/// When a read beat reaches its master (or a write's response), and what decided it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Landing {
-    /// The cycle from which the master may hand it on.
+    /// The cycle from which the master may use it.
     pub at: Cycle,
     /// The stall a master waiting for it is in.
     pub cause: Cause,
+}
+
+/// Where a beat is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeatState {
+    /// Its landing cycle is known (it may be in the future).
+    Known(Landing),
+    /// The memory system has not served it yet; the master waits for this reason.
+    Pending(Cause),
 }
 
 /// Bytes moved per master.
@@ -49,22 +63,23 @@ pub struct PortStats {
 
 /// What processes call.
 pub trait Memory {
-    /// A read burst of `beats` beats of `beat_bytes` at `addr`, requested at `now`; appends each beat's
-    /// landing to `out`.
-    fn read(
-        &mut self,
-        now: Cycle,
-        port: PortId,
-        addr: u64,
-        beats: u32,
-        beat_bytes: u32,
-        out: &mut VecDeque<Landing>,
-    );
+    /// Runs the memory system up to the start of cycle `now`; called before the processes tick.
+    fn advance(&mut self, now: Cycle);
+    /// The next cycle at which [`advance`](Memory::advance) will change something a master can see;
+    /// `None` when nothing is pending.
+    fn wake_at(&self) -> Option<Cycle>;
+    /// Starts a read burst of `beats` beats of `beat_bytes` at `addr`.
+    fn read(&mut self, now: Cycle, port: PortId, addr: u64, beats: u32, beat_bytes: u32) -> Ticket;
+    /// Beat `k` of read burst `t`.
+    fn beat(&self, t: Ticket, k: u32) -> BeatState;
+    /// The master is done with burst `t` (every beat taken, or the write response seen).
+    fn release(&mut self, t: Ticket);
     /// The first cycle at which `port` can take another write beat.
     fn write_ready(&self, port: PortId) -> Cycle;
     /// Sends one write beat at `now ≥ write_ready(port)`.
     fn write_beat(&mut self, now: Cycle, port: PortId, beat_bytes: u32);
-    /// The burst of `beats` at `addr` has all its data sent; returns when its response arrives.
+    /// The burst of `beats` at `addr` has all its data sent; its response is [`beat`](Memory::beat)
+    /// 0 of the returned ticket.
     fn write_burst(
         &mut self,
         now: Cycle,
@@ -72,25 +87,71 @@ pub trait Memory {
         addr: u64,
         beats: u32,
         beat_bytes: u32,
-    ) -> Cycle;
+    ) -> Ticket;
     /// Traffic so far.
     fn port_stats(&self) -> &[PortStats];
 }
 
+/// A request as a channel sees it: one AXI burst after the PS port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Chosen by the caller, echoed in [`Served`].
+    pub id: u32,
+    /// Byte address.
+    pub addr: u64,
+    /// Beats of `beat_bytes`.
+    pub beats: u32,
+    /// Bytes per beat.
+    pub beat_bytes: u32,
+    /// A write (data already sent).
+    pub write: bool,
+    /// Sub-cycle at which it reaches the channel.
+    pub at: u64,
+}
+
+/// What a request waits for inside the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemWait {
+    /// Its data is on its way: the channel's latency.
+    Latency,
+    /// The channel is busy with other requests, or limited by its bandwidth.
+    Busy,
+}
+
+impl MemWait {
+    /// The stall of a master on `port` waiting for it.
+    pub fn cause(self, port: PortId) -> Cause {
+        match self {
+            MemWait::Latency => Cause::MemoryLatency(port),
+            MemWait::Busy => Cause::MemoryBusy(port),
+        }
+    }
+}
+
+/// A beat that has crossed the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The request.
+    pub id: u32,
+    /// Which beat (a write reports only its last, as its response).
+    pub beat: u32,
+    /// Sub-cycle at which its data is back at the port (read) or the write is accepted (write).
+    pub at: u64,
+    /// What it waited for, for the master's stall.
+    pub wait: MemWait,
+}
+
 /// A DRAM channel behind the PS ports.
 pub trait Channel {
-    /// A burst of `beats` × `beat_bytes` at `addr` reaches the controller at sub-cycle `at`. Appends, per
-    /// beat, the sub-cycle at which its data has crossed the channel (reads: arrived back; writes:
-    /// written), and returns true if the burst had to wait behind others.
-    fn serve(
-        &mut self,
-        at: u64,
-        addr: u64,
-        beats: u32,
-        beat_bytes: u32,
-        write: bool,
-        times: &mut Vec<u64>,
-    ) -> bool;
+    /// Offers `req`; false if the controller has no room (the port holds it and offers it again).
+    /// A channel that can tell at once when the beats cross pushes them to `served` now.
+    fn offer(&mut self, req: Request, served: &mut Vec<Served>) -> bool;
+    /// Runs to sub-cycle `until` (exclusive), pushing what was served.
+    fn advance(&mut self, until: u64, served: &mut Vec<Served>);
+    /// The next sub-cycle at which `advance` would serve or accept something; `None` when idle.
+    fn next_event(&self) -> Option<u64>;
+    /// Why request `id` is not served yet, for the master waiting on it.
+    fn waiting(&self, id: u32) -> MemWait;
     /// Its name for reports.
     fn name(&self) -> String;
 }

@@ -3,7 +3,7 @@
 //! A burst waits until the channel is free, occupies it for `bytes / bandwidth`, and each beat arrives
 //! `latency` after it crossed. No banks, rows or refresh: those come with the DDR4 model.
 
-use super::{Channel, SUB};
+use super::{Channel, MemWait, Request, Served, SUB};
 
 /// The channel.
 #[derive(Clone, Debug)]
@@ -31,23 +31,38 @@ impl SimpleChannel {
 }
 
 impl Channel for SimpleChannel {
-    fn serve(
-        &mut self,
-        at: u64,
-        _addr: u64,
-        beats: u32,
-        beat_bytes: u32,
-        _write: bool,
-        times: &mut Vec<u64>,
-    ) -> bool {
-        let start = at.max(self.free_at);
+    fn offer(&mut self, req: Request, served: &mut Vec<Served>) -> bool {
+        let start = req.at.max(self.free_at);
+        let queued = start > req.at;
         let mut moved = 0u64;
-        for _ in 0..beats {
-            moved += beat_bytes as u64;
-            times.push(start + self.cost(moved) + self.latency);
+        for k in 0..req.beats {
+            moved += req.beat_bytes as u64;
+            // A write answers once, when its last beat is in.
+            if !req.write || k + 1 == req.beats {
+                served.push(Served {
+                    id: req.id,
+                    beat: k,
+                    at: start + self.cost(moved) + self.latency,
+                    wait: if queued || k > 0 {
+                        MemWait::Busy
+                    } else {
+                        MemWait::Latency
+                    },
+                });
+            }
         }
         self.free_at = start + self.cost(moved);
-        start > at
+        true
+    }
+
+    fn advance(&mut self, _until: u64, _served: &mut Vec<Served>) {}
+
+    fn next_event(&self) -> Option<u64> {
+        None
+    }
+
+    fn waiting(&self, _id: u32) -> MemWait {
+        MemWait::Busy
     }
 
     fn name(&self) -> String {
@@ -59,22 +74,55 @@ impl Channel for SimpleChannel {
 mod tests {
     use super::*;
 
+    fn read(at: u64, beats: u32) -> Request {
+        Request {
+            id: 7,
+            addr: 0,
+            beats,
+            beat_bytes: 32,
+            write: false,
+            at,
+        }
+    }
+
+    fn times(s: &[Served]) -> Vec<(u64, MemWait)> {
+        s.iter().map(|s| (s.at, s.wait)).collect()
+    }
+
     #[test]
     fn an_idle_channel_returns_the_first_beat_after_latency_and_one_beat_time() {
         let mut c = SimpleChannel::new(32.0, 64);
-        let mut t = Vec::new();
-        assert!(!c.serve(0, 0, 2, 32, false, &mut t));
-        assert_eq!(t, vec![65 * SUB, 66 * SUB]);
+        let mut s = Vec::new();
+        assert!(c.offer(read(0, 2), &mut s));
+        assert_eq!(
+            times(&s),
+            vec![(65 * SUB, MemWait::Latency), (66 * SUB, MemWait::Busy)]
+        );
     }
 
     #[test]
     fn a_second_burst_queues_behind_the_first() {
         let mut c = SimpleChannel::new(16.0, 10);
-        let mut t = Vec::new();
-        c.serve(0, 0, 4, 32, false, &mut t);
-        t.clear();
-        assert!(c.serve(SUB, 0, 1, 32, false, &mut t));
+        let mut s = Vec::new();
+        c.offer(read(0, 4), &mut s);
+        s.clear();
+        c.offer(read(SUB, 1), &mut s);
         // The first burst holds the channel for 8 cycles; this beat crosses in 2 more, then 10 of latency.
-        assert_eq!(t, vec![20 * SUB]);
+        assert_eq!(times(&s), vec![(20 * SUB, MemWait::Busy)]);
+    }
+
+    #[test]
+    fn a_write_answers_once_with_its_last_beat() {
+        let mut c = SimpleChannel::new(32.0, 4);
+        let mut s = Vec::new();
+        c.offer(
+            Request {
+                write: true,
+                ..read(0, 3)
+            },
+            &mut s,
+        );
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].beat, s[0].at), (2, 7 * SUB));
     }
 }
