@@ -313,6 +313,23 @@ pub fn render(r: &Report, source: &str) -> String {
             p.name, p.bytes_read, p.bytes_written, p.gb_s
         );
     }
+    if let Some(d) = &r.dram {
+        let _ = writeln!(
+            s,
+            "DRAM {}: {:.3} of {:.3} GB/s; bus busy {:.1}%; row hits {:.1}% ({} misses, {} conflicts); \
+             refresh {:.2}%; read latency in the controller p50 {:.1} ns, p99 {:.1} ns",
+            d.preset,
+            d.achieved_gbps,
+            d.peak_gbps,
+            100.0 * d.bus_utilization,
+            100.0 * d.row_hit_rate,
+            d.row_misses,
+            d.row_conflicts,
+            100.0 * d.refresh_share,
+            d.read_latency_ns.p50,
+            d.read_latency_ns.p99
+        );
+    }
     let stalls: BTreeMap<&str, u64> = r.stalls.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let _ = writeln!(
         s,

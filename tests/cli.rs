@@ -187,6 +187,8 @@ fn config_validate_rejects_design_points_the_simulator_cannot_run() {
         ("[arch]\nattn_lanes = 130\n", "point.toml:2:14: arch.attn_lanes: 130 query lanes: must be between 1 and the token count 129"),
         ("[arch]\nlinear_weight_buffer = 36864\n", "point.toml:2:24: arch.linear_weight_buffer: 36864 weights cannot hold the largest linear layer (147456 = 768 x 192)"),
         ("[axi]\nmax_burst_beats = 0\n", "point.toml:2:19: axi.max_burst_beats: 0: an AXI4 burst has 1 to 256 beats"),
+        ("[memory]\nmodel = \"dram\"\npreset = \"ddr5-9999\"\n", "point.toml:3:10: memory.preset: \"ddr5-9999\": no such preset"),
+        ("[memory]\nmodel = \"dram\"\nmapping = \"ro-zz-co\"\n", "point.toml:3:11: memory.mapping: address mapping piece \"zz\""),
     ];
     for (text, expected) in cases {
         std::fs::write(&f, text).unwrap();

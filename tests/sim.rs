@@ -337,3 +337,64 @@ fn the_trace_of_a_layer_matches_the_report_cycle_for_cycle() {
     sim::trace::vcd::write(trace, &mut vcd).expect("writes");
     assert!(vcd.starts_with(b"$date"));
 }
+
+/// The bank model serves the whole frame: the values stay golden's, and every DRAM command the
+/// controller issued for the frame's traffic passes the independent JEDEC checker.
+#[test]
+fn a_frame_on_the_ddr4_bank_model_keeps_golden_bits_and_every_jedec_constraint() {
+    let mut p = Point::edge_moe();
+    p.memory.model = hw::memory::MemoryModel::Dram;
+    let w = p.weights(8);
+    let out = simulate(
+        &p.spec(),
+        Mode::Values(&w),
+        SimOptions {
+            dram_commands: true,
+            ..Default::default()
+        },
+    )
+    .expect("simulates");
+    let golden = forward_fixed(
+        &FrameSpec {
+            model: &p.model,
+            numerics: &p.numerics,
+            attn_lanes: p.arch.attn_lanes,
+            beat: p.arch.beat,
+            task: 0,
+        },
+        &w,
+    )
+    .expect("golden frame");
+    let mut report = out.report.clone();
+    check_taps(
+        &mut report,
+        out.taps.as_ref().expect("values"),
+        &golden.taps,
+    );
+    assert_eq!(
+        report.golden_match,
+        Some(true),
+        "{:?}",
+        report.taps_mismatched
+    );
+
+    let d = report.dram.as_ref().expect("DRAM counters");
+    let bytes: u64 = report
+        .ports
+        .iter()
+        .map(|p| p.bytes_read + p.bytes_written)
+        .sum();
+    // Every byte the masters moved went through the controller in 64-byte bursts (a burst straddling
+    // a 64-byte boundary costs two).
+    assert!((d.reads + d.writes) * 64 >= bytes);
+    assert!(
+        d.refresh_share > 0.04 && d.refresh_share < 0.05,
+        "{}",
+        d.refresh_share
+    );
+
+    let cfg = p.memory.dram().expect("valid preset");
+    let cmds = out.dram_commands.as_ref().expect("recorded");
+    assert!(cmds.len() as u64 > d.reads + d.writes);
+    dram::check(cmds, &cfg.timing, &cfg.org).expect("no JEDEC constraint violated");
+}

@@ -46,6 +46,18 @@ impl Default for AxiConfig {
 pub enum MemoryModel {
     /// A fixed latency and a fixed bandwidth shared by every master: the first-order DRAM.
     Simple,
+    /// The bank-level DRAM model of `preset`: JEDEC timing, refresh, FR-FCFS.
+    Dram,
+}
+
+/// When the DRAM controller closes a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PagePolicy {
+    /// Rows stay open until another row of the bank is needed: streams hit.
+    Open,
+    /// Every access auto-precharges.
+    Closed,
 }
 
 /// The DRAM behind the PS ports.
@@ -60,6 +72,20 @@ pub struct MemoryConfig {
     /// `simple`: bytes per second the channel moves for all masters together, in GB/s (10^9 B/s).
     /// 17.064 = DDR4-2133 × 64 bit, the ZCU102 PS DDR's theoretical peak.
     pub bandwidth_gb_s: f64,
+    /// `dram`: the timing preset (`ddr4-2133`, `ddr4-2400`, `ddr4-3200`, `hbm2`, `hbm2-900`).
+    pub preset: String,
+    /// `dram`: address mapping, most significant field first (`ro-ba-co-bg`); the preset's if empty.
+    pub mapping: String,
+    /// `dram`: page policy.
+    pub page_policy: PagePolicy,
+    /// `dram`: read and write queue entries of the controller (DRAM bursts).
+    pub queue: usize,
+    /// `dram`: AXI bursts the controller's port takes before it back-pressures the PS ports.
+    pub port_queue: usize,
+    /// `dram`: nanoseconds from a burst leaving the PS port to the controller's queue.
+    pub request_latency_ns: f64,
+    /// `dram`: nanoseconds from data leaving the DRAM to the PS port.
+    pub return_latency_ns: f64,
 }
 
 impl Default for MemoryConfig {
@@ -68,6 +94,13 @@ impl Default for MemoryConfig {
             model: MemoryModel::Simple,
             latency_cycles: 64,
             bandwidth_gb_s: 17.064,
+            preset: "ddr4-2133".into(),
+            mapping: String::new(),
+            page_policy: PagePolicy::Open,
+            queue: 32,
+            port_queue: 32,
+            request_latency_ns: 40.0,
+            return_latency_ns: 40.0,
         }
     }
 }
@@ -109,9 +142,71 @@ impl AxiConfig {
 }
 
 impl MemoryConfig {
+    /// The DRAM controller's configuration, or what is wrong with it.
+    pub fn dram(&self) -> Result<dram::DramConfig, ConfigIssue> {
+        let preset = dram::preset(&self.preset).ok_or_else(|| {
+            let known: Vec<&str> = dram::PRESETS.iter().map(|p| p.name).collect();
+            ConfigIssue::new(
+                "memory.preset",
+                format!(
+                    "{:?}: no such preset (known: {})",
+                    self.preset,
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let mut c = dram::DramConfig::from_preset(preset)
+            .map_err(|e| ConfigIssue::new("memory.preset", e.to_string()))?;
+        if !self.mapping.is_empty() {
+            c.mapping = self.mapping.parse().map_err(|e: dram::MappingError| {
+                ConfigIssue::new("memory.mapping", e.to_string())
+            })?;
+        }
+        c.policy = match self.page_policy {
+            PagePolicy::Open => dram::PagePolicy::Open,
+            PagePolicy::Closed => dram::PagePolicy::Closed,
+        };
+        c.read_queue = self.queue;
+        c.write_queue = self.queue;
+        // Drain writes from three quarters full down to a quarter, as the preset's defaults do.
+        c.write_high = (self.queue * 3 / 4).max(1);
+        c.write_low = self.queue / 4;
+        c.validate().map_err(|e| {
+            let field = match e {
+                dram::ConfigError::Mapping(_) => "memory.mapping",
+                dram::ConfigError::Queue { .. } => "memory.queue",
+                _ => "memory.preset",
+            };
+            ConfigIssue::new(field, e.to_string())
+        })?;
+        Ok(c)
+    }
+
     /// Every problem with these values.
     pub fn validate(&self) -> Vec<ConfigIssue> {
         let mut issues = Vec::new();
+        if self.model == MemoryModel::Dram {
+            if let Err(e) = self.dram() {
+                issues.push(e);
+            }
+            if self.port_queue == 0 {
+                issues.push(ConfigIssue::new(
+                    "memory.port_queue",
+                    "0: the controller's port must hold at least one burst",
+                ));
+            }
+            for (key, v) in [
+                ("request_latency_ns", self.request_latency_ns),
+                ("return_latency_ns", self.return_latency_ns),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    issues.push(ConfigIssue::new(
+                        format!("memory.{key}"),
+                        format!("{v}: a latency is a finite number of ns, 0 or more"),
+                    ));
+                }
+            }
+        }
         if !(self.bandwidth_gb_s.is_finite() && self.bandwidth_gb_s > 0.0) {
             issues.push(ConfigIssue::new(
                 "memory.bandwidth_gb_s",

@@ -10,9 +10,11 @@ use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
 use hw::memory::{AxiConfig, MemoryConfig, MemoryModel, PORT_NAMES};
 
 use crate::engine::{run, Deadlock, Launch, Observer, Region, RunOptions};
+use crate::memory::dram::DramChannel;
 use crate::memory::layout::{Buf, DdrMap, Geometry};
 use crate::memory::ports::PsPorts;
 use crate::memory::simple::SimpleChannel;
+use crate::memory::Channel;
 use crate::report::Report;
 use crate::schedule::{OpKind, Program};
 use crate::trace::record::Recorder;
@@ -60,6 +62,8 @@ pub struct SimOutput {
     pub ln_events: LnEvents,
     /// The timeline, if asked for.
     pub trace: Option<Trace>,
+    /// The DRAM commands, if asked for (bank model only).
+    pub dram_commands: Option<Vec<dram::Command>>,
 }
 
 /// Why a frame could not be simulated.
@@ -71,6 +75,9 @@ pub enum SimError {
     /// A unit model deadlocked (a bug).
     #[error(transparent)]
     Deadlock(#[from] Deadlock),
+    /// The memory configuration cannot be built.
+    #[error("{0}")]
+    Memory(golden::model::config::ConfigIssue),
     /// The given routing does not cover every MoE layer.
     #[error("the routing has {given} MoE layers, the model {needed}")]
     Routing {
@@ -90,6 +97,8 @@ pub struct SimOptions<'a> {
     pub trace: Option<TraceWindow>,
     /// Told how far the frame has got, for a progress bar.
     pub progress: Option<&'a dyn Fn(Progress)>,
+    /// Keep the DRAM controller's command trace (bank model only), for the timing checker.
+    pub dram_commands: bool,
 }
 
 /// How far a frame has got.
@@ -258,6 +267,35 @@ fn region(cx: &UnitCx, m: &ModelConfig, op: &crate::schedule::Op) -> Region {
     }
 }
 
+/// The channel model of a design point; `record` keeps the DRAM command trace.
+pub fn channel(spec: &SimSpec, record: bool) -> Result<Box<dyn Channel>, SimError> {
+    let m = spec.memory;
+    Ok(match m.model {
+        MemoryModel::Simple => Box::new(SimpleChannel::new(
+            m.bandwidth_gb_s * 1e9 / spec.arch.clock_hz(),
+            m.latency_cycles,
+        )),
+        MemoryModel::Dram => {
+            let mut cfg = m.dram().map_err(SimError::Memory)?;
+            cfg.record_commands = record;
+            let ctrl = dram::Controller::new(&cfg).map_err(|e| {
+                SimError::Memory(golden::model::config::ConfigIssue::new(
+                    "memory",
+                    e.to_string(),
+                ))
+            })?;
+            Box::new(DramChannel::new(
+                ctrl,
+                m.preset.clone(),
+                spec.arch.clock_mhz,
+                m.request_latency_ns,
+                m.return_latency_ns,
+                m.port_queue,
+            ))
+        }
+    })
+}
+
 /// Simulates one frame.
 pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutput, SimError> {
     let g = geometry(spec);
@@ -278,11 +316,11 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
             deps: op.deps.clone(),
         })
         .collect();
-    let bytes_per_cycle = spec.memory.bandwidth_gb_s * 1e9 / spec.arch.clock_hz();
-    let channel = match spec.memory.model {
-        MemoryModel::Simple => SimpleChannel::new(bytes_per_cycle, spec.memory.latency_cycles),
-    };
-    let mut mem = PsPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, Box::new(channel));
+    let mut mem = PsPorts::new(
+        &PORT_NAMES,
+        spec.axi.ps_port_bits,
+        channel(spec, opts.dram_commands)?,
+    );
     let mut watch = Watch {
         recorder: opts
             .trace
@@ -301,6 +339,13 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         watched.then_some(&mut watch as &mut dyn Observer),
     )?;
     let trace = watch.recorder.map(|r| r.finish(total));
+    let ctrl = mem.channel().controller();
+    let dram_report = ctrl.map(|c| {
+        crate::report::DramReport::new(&spec.memory.preset, c, total as f64 / spec.arch.clock_hz())
+    });
+    let dram_commands = ctrl
+        .filter(|_| opts.dram_commands)
+        .map(|c| c.commands().to_vec());
     let mut report = Report::new(
         &prog.ops,
         &timing,
@@ -317,6 +362,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         },
         &mem.channel_name(),
     );
+    report.dram = dram_report;
     report.routing = spec
         .model
         .moe_layers
@@ -340,6 +386,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         routing,
         ln_events,
         trace,
+        dram_commands,
     })
 }
 
@@ -395,9 +442,7 @@ pub fn attention_lanes(spec: &SimSpec, lanes: &[usize]) -> Result<Vec<LanePoint>
         };
         let region =
             units::qk_scores::qk_scores(&cx, Buf::Tmp2, Buf::Tmp3, Buf::Attn, Buf::AttnSoftmaxInfo);
-        let bytes_per_cycle = s.memory.bandwidth_gb_s * 1e9 / arch.clock_hz();
-        let channel = SimpleChannel::new(bytes_per_cycle, s.memory.latency_cycles);
-        let mut mem = PsPorts::new(&PORT_NAMES, s.axi.ps_port_bits, Box::new(channel));
+        let mut mem = PsPorts::new(&PORT_NAMES, s.axi.ps_port_bits, channel(&s, false)?);
         let (cycles, timing) = run(
             vec![Launch {
                 region,

@@ -101,6 +101,76 @@ pub struct Report {
     pub taps_checked: usize,
     /// Taps that differ.
     pub taps_mismatched: Vec<String>,
+    /// The DRAM channel's counters, with the bank model (`memory.model = "dram"`).
+    pub dram: Option<DramReport>,
+}
+
+/// What the DRAM channel did over the frame.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DramReport {
+    /// The preset.
+    pub preset: String,
+    /// Its peak, GB/s.
+    pub peak_gbps: f64,
+    /// Bytes moved over the frame's time, GB/s.
+    pub achieved_gbps: f64,
+    /// DRAM bursts read and written.
+    pub reads: u64,
+    /// See `reads`.
+    pub writes: u64,
+    /// Share of bursts that found their row open.
+    pub row_hit_rate: f64,
+    /// Bursts that opened a row in a precharged bank.
+    pub row_misses: u64,
+    /// Bursts that had to close another row first (bank conflicts).
+    pub row_conflicts: u64,
+    /// Share of DRAM clocks the rank was blocked by refresh.
+    pub refresh_share: f64,
+    /// Share of DRAM clocks the data bus carried data.
+    pub bus_utilization: f64,
+    /// Read latency in the controller (arrival to last data), ns.
+    pub read_latency_ns: Percentiles,
+}
+
+/// A latency distribution.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl DramReport {
+    /// The report of `ctrl` after `seconds` of frame.
+    pub fn new(preset: &str, ctrl: &dram::Controller, seconds: f64) -> Self {
+        let st = ctrl.stats();
+        let t = ctrl.timing();
+        let tck_ns = t.clock.tck_ps() / 1e3;
+        let bursts = st.reads + st.writes;
+        let bytes = bursts * ctrl.burst_bytes() as u64;
+        let clocks = ctrl.now().max(1) as f64;
+        let h = &st.read_latency;
+        DramReport {
+            preset: preset.to_string(),
+            peak_gbps: dram::peak_bytes_per_s(t.clock, ctrl.organization().bus_bits) as f64 / 1e9,
+            achieved_gbps: bytes as f64 / seconds.max(1e-12) / 1e9,
+            reads: st.reads,
+            writes: st.writes,
+            row_hit_rate: st.row_hit_rate(),
+            row_misses: st.row_misses,
+            row_conflicts: st.row_conflicts,
+            refresh_share: st.refresh_cycles as f64 / clocks,
+            bus_utilization: st.data_bus_cycles as f64 / clocks,
+            read_latency_ns: Percentiles {
+                p50: h.percentile(0.5) as f64 * tck_ns,
+                p99: h.percentile(0.99) as f64 * tck_ns,
+                mean: h.mean() * tck_ns,
+            },
+        }
+    }
 }
 
 fn cause_detail(c: Cause, t: &OpTiming, ports: &[&str]) -> String {
@@ -229,6 +299,7 @@ impl Report {
             golden_match: None,
             taps_checked: 0,
             taps_mismatched: Vec::new(),
+            dram: None,
         }
     }
 

@@ -9,6 +9,7 @@
 //! real controller does. A channel that knows its answer at once (the simple one) gives it at once.
 
 pub mod axi;
+pub mod dram;
 pub mod layout;
 pub mod ports;
 pub mod simple;
@@ -154,4 +155,8 @@ pub trait Channel {
     fn waiting(&self, id: u32) -> MemWait;
     /// Its name for reports.
     fn name(&self) -> String;
+    /// The bank-level controller behind it, for its counters and command trace.
+    fn controller(&self) -> Option<&::dram::Controller> {
+        None
+    }
 }

@@ -75,6 +75,11 @@ impl PsPorts {
         self.channel.name()
     }
 
+    /// The channel.
+    pub fn channel(&self) -> &dyn Channel {
+        self.channel.as_ref()
+    }
+
     /// Sub-cycles a beat of `beat_bytes` occupies the port: a master moves at most one beat per cycle.
     fn beat_cost(ps_bytes: u32, beat_bytes: u32) -> u64 {
         SUB * beat_bytes.div_ceil(ps_bytes).max(1) as u64
