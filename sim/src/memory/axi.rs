@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::{BeatState, PortId, Ticket};
+use super::{BeatState, Memory, PortId, Ticket};
 use crate::engine::{Cause, Cx, Process, Rx, Step, Tx};
 use crate::Cycle;
 
@@ -68,6 +68,28 @@ impl Cursor {
     }
 }
 
+/// Pops the bursts at the front of `queue` whose watched beat (a read's last, a write's response) has
+/// landed by `now`, passing each ticket to `done`; returns when the next one lands, if known yet.
+/// Bursts complete in order per port, so the front is the only one to look at.
+fn retire(
+    queue: &mut VecDeque<(Ticket, u32)>,
+    now: Cycle,
+    mem: &mut dyn Memory,
+    mut done: impl FnMut(&mut dyn Memory, Ticket),
+) -> Option<Cycle> {
+    while let Some(&(t, beat)) = queue.front() {
+        match mem.beat(t, beat) {
+            BeatState::Known(l) if l.at <= now => {
+                queue.pop_front();
+                done(mem, t);
+            }
+            BeatState::Known(l) => return Some(l.at),
+            BeatState::Pending(_) => return None,
+        }
+    }
+    None
+}
+
 fn drop_empty(segs: Vec<Segment>) -> Vec<Segment> {
     segs.into_iter().filter(|s| s.beats > 0).collect()
 }
@@ -93,7 +115,7 @@ pub struct ReadMaster {
     next_beat: u32,
     /// Beats asked for and not yet handed on (bounded by the adapter's buffer).
     held: u32,
-    /// Bursts whose last beat has not landed: what AXI counts as outstanding.
+    /// Bursts whose last beat (the index kept beside it) has not landed: what AXI counts as outstanding.
     in_flight: VecDeque<(Ticket, u32)>,
     handed: u64,
     wake: Option<Cycle>,
@@ -141,20 +163,7 @@ impl Process for ReadMaster {
 
     fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
         self.wake = None;
-        // The oldest burst in flight, if its last beat has not landed: when it will, if known.
-        let mut in_flight_until = None;
-        while let Some(&(t, beats)) = self.in_flight.front() {
-            match cx.mem.beat(t, beats - 1) {
-                BeatState::Known(l) if l.at <= now => {
-                    self.in_flight.pop_front();
-                }
-                BeatState::Known(l) => {
-                    in_flight_until = Some(l.at);
-                    break;
-                }
-                BeatState::Pending(_) => break,
-            }
-        }
+        let in_flight_until = retire(&mut self.in_flight, now, cx.mem, |_, _| {});
         if !self.issue.done(&self.segs) {
             let (addr, n) = self
                 .issue
@@ -163,7 +172,7 @@ impl Process for ReadMaster {
             if (self.in_flight.len() as u32) < self.limits.max_outstanding && room {
                 let t = cx.mem.read(now, self.port, addr, n, self.beat_bytes);
                 self.bursts.push_back((t, n));
-                self.in_flight.push_back((t, n));
+                self.in_flight.push_back((t, n - 1));
                 self.held += n;
                 self.issue.advance(&self.segs, n);
                 cx.moved = true;
@@ -245,7 +254,8 @@ pub struct WriteMaster {
     burst_left: u32,
     burst_addr: u64,
     burst_beats: u32,
-    responses: VecDeque<Ticket>,
+    /// Bursts awaiting their response (beat 0 of the ticket).
+    responses: VecDeque<(Ticket, u32)>,
     sent: u64,
     wake: Option<Cycle>,
 }
@@ -291,21 +301,7 @@ impl Process for WriteMaster {
 
     fn tick(&mut self, now: Cycle, cx: &mut Cx) -> Step {
         self.wake = None;
-        // The oldest response not yet in: when it will be, if known.
-        let mut response_at = None;
-        while let Some(&t) = self.responses.front() {
-            match cx.mem.beat(t, 0) {
-                BeatState::Known(l) if l.at <= now => {
-                    self.responses.pop_front();
-                    cx.mem.release(t);
-                }
-                BeatState::Known(l) => {
-                    response_at = Some(l.at);
-                    break;
-                }
-                BeatState::Pending(_) => break,
-            }
-        }
+        let response_at = retire(&mut self.responses, now, cx.mem, |mem, t| mem.release(t));
         if self.cur.done(&self.segs) {
             return if self.responses.is_empty() {
                 Step::Done
@@ -359,7 +355,7 @@ impl Process for WriteMaster {
                 self.burst_beats,
                 self.beat_bytes,
             );
-            self.responses.push_back(t);
+            self.responses.push_back((t, 0));
         }
         Step::Busy
     }
