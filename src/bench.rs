@@ -207,12 +207,10 @@ fn simulator(frame: &crate::frame::LoadedFrame, args: &BenchArgs) -> anyhow::Res
             sim::frame::program(&spec, &Mode::Values(&frame.fixed), None)
         }),
     );
-    line(
-        "  timing only (cycle engine)",
-        time(args.runs, || {
-            simulate(&spec, Mode::Timing(&full.routing), SimOptions::default())
-        }),
-    );
+    let timing_only = time(args.runs, || {
+        simulate(&spec, Mode::Timing(&full.routing), SimOptions::default())
+    });
+    line("  timing only (cycle engine)", timing_only);
     line(
         "  timing only, no jumping",
         time(args.runs.min(2), || {
@@ -226,6 +224,33 @@ fn simulator(frame: &crate::frame::LoadedFrame, args: &BenchArgs) -> anyhow::Res
             )
         }),
     );
+    // What the bank-level DRAM costs: the same frame on the first-order memory, and the DRAM's
+    // requests per second of wall time.
+    let mut simple = spec.memory.clone();
+    simple.model = hw::memory::MemoryModel::Simple;
+    let simple_spec = sim::SimSpec {
+        memory: &simple,
+        ..spec
+    };
+    let (simple_min, simple_med) = time(args.runs, || {
+        simulate(
+            &simple_spec,
+            Mode::Timing(&full.routing),
+            SimOptions::default(),
+        )
+    });
+    untimed("  timing only, simple memory", (simple_min, simple_med));
+    if let Some(d) = &full.report.dram {
+        let requests = (d.reads + d.writes) as f64;
+        println!(
+            "  {} DRAM bursts a frame on {}: {:.2} M requests/s of wall time; \
+             the frame with the DRAM model takes {:.2}x the simple model's wall time",
+            d.reads + d.writes,
+            full.report.memory,
+            requests / timing_only.0.as_secs_f64() / 1e6,
+            timing_only.0.as_secs_f64() / simple_min.as_secs_f64()
+        );
+    }
     Ok(())
 }
 

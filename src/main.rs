@@ -6,6 +6,7 @@ mod config;
 mod eval;
 mod exit;
 mod frame;
+mod memory;
 mod output;
 mod plots;
 mod progress;
@@ -44,6 +45,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Simulate a frame cycle by cycle: latency, where the cycles go, values checked against golden.
     Simulate(simulate::SimulateArgs),
+    /// Drive synthetic read traffic through the memory system: GB/s, latency, row hits, refresh.
+    Memory(memory::MemoryArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,6 +64,13 @@ enum ConfigAction {
 }
 
 fn main() {
+    // Die quietly when the reader of stdout goes away (`edgemoe simulate | head`), as a Unix tool
+    // should, instead of panicking on the failed write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
@@ -103,5 +113,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Eval(args) => eval::run(&args).map(|()| exit::OK),
         Command::Bench(args) => bench::run(&args).map(|()| exit::OK),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Memory(args) => memory::run(&args),
     }
 }

@@ -189,6 +189,10 @@ fn config_validate_rejects_design_points_the_simulator_cannot_run() {
         ("[axi]\nmax_burst_beats = 0\n", "point.toml:2:19: axi.max_burst_beats: 0: an AXI4 burst has 1 to 256 beats"),
         ("[memory]\nmodel = \"dram\"\npreset = \"ddr5-9999\"\n", "point.toml:3:10: memory.preset: \"ddr5-9999\": no such preset"),
         ("[memory]\nmodel = \"dram\"\nmapping = \"ro-zz-co\"\n", "point.toml:3:11: memory.mapping: address mapping piece \"zz\""),
+        ("[memory]\nchannels = 3\n", "point.toml:2:12: memory.channels: 3: a power of two"),
+        ("[memory]\ninterleave_bytes = 32\n", "point.toml:2:20: memory.interleave_bytes: 32: a power of two from one DRAM burst (64 B)"),
+        ("[memory.timing]\ntrcd = 16\n", "point.toml:2:1: memory.timing.trcd: unknown field `trcd`"),
+        ("[memory.timing]\nrc = 20\n", "point.toml:2:6: memory.timing.rc: timing rc: 20"),
     ];
     for (text, expected) in cases {
         std::fs::write(&f, text).unwrap();
@@ -288,4 +292,81 @@ fn a_trace_file_of_unknown_format_is_refused_before_simulating() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the window is empty"));
+}
+
+#[test]
+fn memory_measures_sequential_ddr4_reads_near_the_peak_and_explicit_timings_take_effect() {
+    let d = scratch("memory");
+    let json = d.join("seq.json");
+    let out = edgemoe()
+        .args(["memory", "--pattern", "seq", "--bytes", "4194304", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no constraint violated"), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let peak = v["peak_gbps"].as_f64().unwrap();
+    let got = v["achieved_gbps"].as_f64().unwrap();
+    assert!((peak - 17.064).abs() < 1e-9, "{v}");
+    assert!((0.85..0.97).contains(&(got / peak)), "{got} of {peak}");
+    for key in ["p50", "p99"] {
+        assert!(v["latency_ns"][key].as_f64().unwrap() > 0.0, "{v}");
+    }
+    assert!(v["row_hit_rate"].as_f64().unwrap() > 0.9, "{v}");
+    let refresh = v["refresh_share"].as_f64().unwrap();
+    assert!((0.04..0.05).contains(&refresh), "{refresh}");
+
+    // A slower tRFC, given explicitly, costs bandwidth by its share.
+    let cfg = d.join("slow-refresh.toml");
+    std::fs::write(&cfg, "[memory.timing]\nrfc = 748\n").unwrap();
+    let out = edgemoe()
+        .args(["memory", "--pattern", "seq", "--bytes", "4194304", "--json"])
+        .arg(&json)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let slow: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let refresh2 = slow["refresh_share"].as_f64().unwrap();
+    assert!(
+        (refresh2 / refresh - 2.0).abs() < 0.05,
+        "{refresh2} vs {refresh}"
+    );
+    assert!(slow["achieved_gbps"].as_f64().unwrap() < got);
+
+    // Bad flags name themselves and write nothing.
+    let bad = d.join("bad.json");
+    for (args, expected) in [
+        (vec!["--pattern", "seq", "--bytes", "0"], "--bytes"),
+        (vec!["--pattern", "random", "--burst", "48"], "--burst 48"),
+        (
+            vec!["--pattern", "seq", "--preset", "ddr9"],
+            "--preset \"ddr9\"",
+        ),
+    ] {
+        let out = edgemoe()
+            .arg("memory")
+            .args(&args)
+            .arg("--json")
+            .arg(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!bad.exists());
+    }
 }

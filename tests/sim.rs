@@ -30,6 +30,7 @@ impl Point {
     fn ideal_memory() -> Self {
         let mut p = Point::edge_moe();
         p.axi.ps_port_bits = 256;
+        p.memory.model = hw::memory::MemoryModel::Simple;
         p.memory.bandwidth_gb_s = 1000.0;
         p
     }
@@ -209,6 +210,13 @@ fn jumping_ahead_and_timing_only_change_no_count() {
         .report
     };
     let (jumped, stepped) = (timed(false), timed(true));
+    if jumped != stepped {
+        for (a, b) in jumped.units().zip(stepped.units()) {
+            if a != b {
+                panic!("{a:?}\n{b:?}");
+            }
+        }
+    }
     assert_eq!(jumped, stepped);
     assert_eq!(jumped.total_cycles, full.report.total_cycles);
     assert_eq!(jumped.layers, full.report.layers);
@@ -394,7 +402,72 @@ fn a_frame_on_the_ddr4_bank_model_keeps_golden_bits_and_every_jedec_constraint()
     );
 
     let cfg = p.memory.dram().expect("valid preset");
-    let cmds = out.dram_commands.as_ref().expect("recorded");
+    let cmds = &out.dram_commands.as_ref().expect("recorded")[0];
     assert!(cmds.len() as u64 > d.reads + d.writes);
     dram::check(cmds, &cfg.timing, &cfg.org).expect("no JEDEC constraint violated");
+}
+
+/// The same accelerator on three memories. A faster DDR4 buys nothing: the 128-bit PS ports, not
+/// the DRAM, bound the streams. An HBM2 board (32 pseudo-channels behind 256-bit ports) halves
+/// the attention units and the residual adds, which stream K/V and activations; units bound by
+/// their own recurrence (gating, patch embedding) do not move.
+#[test]
+fn faster_ddr4_changes_nothing_and_hbm2_speeds_up_the_streaming_units_only() {
+    let p = Point::edge_moe();
+    let w = p.weights(9);
+    let base = p.run(&w);
+    assert_eq!(base.report.golden_match, Some(true));
+    let timed = |q: &Point, record: bool| {
+        simulate(
+            &q.spec(),
+            Mode::Timing(&base.routing),
+            SimOptions {
+                dram_commands: record,
+                ..Default::default()
+            },
+        )
+        .expect("simulates")
+    };
+    let mut ddr3200 = Point::edge_moe();
+    ddr3200.memory.preset = "ddr4-3200".into();
+    let fast = timed(&ddr3200, false).report;
+    let ratio = fast.total_cycles as f64 / base.report.total_cycles as f64;
+    assert!(
+        (ratio - 1.0).abs() < 0.005,
+        "ddr4-3200 / ddr4-2133 = {ratio}"
+    );
+
+    let mut hbm = Point::edge_moe();
+    hbm.axi.ps_port_bits = 256;
+    hbm.memory.preset = "hbm2-900".into();
+    hbm.memory.channels = 32;
+    let out = timed(&hbm, true);
+    let r = &out.report;
+    let d = r.dram.as_ref().expect("DRAM counters");
+    assert_eq!(d.channels, 32);
+    assert!((d.peak_gbps - 460.8).abs() < 1e-6, "{}", d.peak_gbps);
+    let speedup = |layer: &str, op: &str| {
+        unit(&base.report, layer, op).cycles as f64 / unit(r, layer, op).cycles as f64
+    };
+    for op in ["qk_scores", "attn_av"] {
+        let s = speedup("l0", op);
+        assert!((1.9..2.1).contains(&s), "{op}: {s}");
+    }
+    for (layer, op) in [("l1", "gating"), ("patch_embed", "patch_embed")] {
+        let s = speedup(layer, op);
+        assert!((0.97..1.03).contains(&s), "{layer} {op}: {s}");
+    }
+    assert!(r.total_cycles * 10 < base.report.total_cycles * 7);
+    let cfg = hbm.memory.dram().expect("valid preset");
+    for (i, cmds) in out
+        .dram_commands
+        .as_ref()
+        .expect("recorded")
+        .iter()
+        .enumerate()
+    {
+        assert!(!cmds.is_empty(), "pseudo-channel {i} saw no traffic");
+        dram::check(cmds, &cfg.timing, &cfg.org)
+            .unwrap_or_else(|v| panic!("pseudo-channel {i}: {v}"));
+    }
 }

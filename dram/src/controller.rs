@@ -57,6 +57,20 @@ pub struct Completion {
     pub write: bool,
 }
 
+/// Why a queued request has not had its RD/WR yet: what an upstream stall is charged to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Wait {
+    /// Its row is open (or it is behind older requests of its bank): it waits for the data bus,
+    /// column timing (tCCD, tWTR, turnaround) or its turn.
+    Queued,
+    /// Its bank is precharged: ACT and tRCD first.
+    RowMiss,
+    /// Its bank holds another row: PRE, tRP, ACT and tRCD first.
+    RowConflict,
+    /// Its rank is being refreshed, or a refresh is due and goes first.
+    Refresh,
+}
+
 /// Row-buffer outcome of a request, fixed by its first command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Class {
@@ -223,6 +237,8 @@ pub struct Controller {
     queues: [Queue; 2],
     mode: usize,
     ref_due: Vec<u64>,
+    /// Per rank, the clock its last REF's tRFC ends (0 before the first).
+    ref_end: Vec<u64>,
     /// Younger hits served ahead of the bank's oldest request since its row opened.
     bypasses: Vec<u32>,
     now: u64,
@@ -262,6 +278,7 @@ impl Controller {
             mode: READ,
             // Ranks refresh staggered across one interval.
             ref_due: (0..ranks).map(|r| refi * (r + 1) / ranks).collect(),
+            ref_end: vec![0; ranks as usize],
             bypasses: vec![0; banks],
             now: 0,
             seq: 0,
@@ -424,6 +441,40 @@ impl Controller {
         let cmd = self.pick().map(|p| p.at());
         let done = self.pending.iter().filter_map(|q| q.front().map(|c| c.at));
         cmd.into_iter().chain(done).min()
+    }
+
+    /// Why request `id` is still queued; `None` once its RD/WR has issued (its data is on the way)
+    /// or if no such request is queued. The answer changes only when a command issues, so a caller
+    /// that sleeps until [`Controller::next_event`] never holds a stale one.
+    pub fn waiting(&self, id: u64) -> Option<Wait> {
+        for q in &self.queues {
+            for (b, list) in q.per_bank.iter().enumerate() {
+                let Some(pos) = list.iter().position(|&i| q.slots[i as usize].id == id) else {
+                    continue;
+                };
+                let s = &q.slots[list[pos] as usize];
+                let r = s.rank as usize;
+                // A refresh that was due, or that ran after it arrived, delays it until its own
+                // first command: the tRFC and the row reopening it forces are the refresh's.
+                let refreshed = self.ref_end[r] > s.arrive && s.class == Class::Unknown;
+                if refreshed || self.now >= self.ref_due[r] {
+                    return Some(Wait::Refresh);
+                }
+                return Some(match s.class {
+                    // Its own PRE or ACT has issued: it waits out tRP/tRCD.
+                    Class::Conflict => Wait::RowConflict,
+                    Class::Miss => Wait::RowMiss,
+                    Class::Hit | Class::Unknown => match self.state.bank(b).row() {
+                        Some(row) if row == s.row => Wait::Queued,
+                        // Older requests of its bank go first; their row switches are theirs.
+                        _ if pos > 0 => Wait::Queued,
+                        Some(_) => Wait::RowConflict,
+                        None => Wait::RowMiss,
+                    },
+                });
+            }
+        }
+        None
     }
 
     /// The current clock.
@@ -614,6 +665,7 @@ impl Controller {
                     self.stats.refreshes += 1;
                     self.stats.refresh_cycles += self.t.rfc as u64;
                     self.ref_due[rank] += self.t.refi as u64;
+                    self.ref_end[rank] = at + self.t.rfc as u64;
                 } else {
                     self.stats.precharge_alls += 1;
                 }

@@ -56,7 +56,7 @@ pub mod time;
 pub use check::{check, CheckStats, Rule, Violation};
 pub use command::{Command, CommandKind};
 pub use config::{ConfigError, DramConfig, PagePolicy};
-pub use controller::{Completion, Controller, Request};
+pub use controller::{Completion, Controller, Request, Wait};
 pub use mapping::{AddressMap, Field, Location, Mapping, MappingError};
 pub use standard::{
     peak_bytes_per_s, preset, CommandBus, OrgError, Organization, Preset, Timing, TimingError,

@@ -229,6 +229,34 @@ impl Timing {
         self.clock.tck_ps()
     }
 
+    /// The field named `name` (as in this struct) among the values counted in clocks.
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut u32> {
+        Some(match name {
+            "bl" => &mut self.bl,
+            "cl" => &mut self.cl,
+            "cwl" => &mut self.cwl,
+            "rcd" => &mut self.rcd,
+            "rcd_wr" => &mut self.rcd_wr,
+            "rp" => &mut self.rp,
+            "ras" => &mut self.ras,
+            "rc" => &mut self.rc,
+            "ccd_s" => &mut self.ccd_s,
+            "ccd_l" => &mut self.ccd_l,
+            "rrd_s" => &mut self.rrd_s,
+            "rrd_l" => &mut self.rrd_l,
+            "faw" => &mut self.faw,
+            "wtr_s" => &mut self.wtr_s,
+            "wtr_l" => &mut self.wtr_l,
+            "rtp" => &mut self.rtp,
+            "wr" => &mut self.wr,
+            "rtw" => &mut self.rtw,
+            "rtrs" => &mut self.rtrs,
+            "rfc" => &mut self.rfc,
+            "refi" => &mut self.refi,
+            _ => return None,
+        })
+    }
+
     /// Checks that every value is usable and the values agree with each other.
     pub fn validate(&self) -> Result<(), TimingError> {
         let err = |field, reason| Err(TimingError { field, reason });

@@ -78,6 +78,21 @@ impl Histogram {
         self.max
     }
 
+    /// Adds `other`'s samples, as if they had been recorded here: channels of one memory system
+    /// report one distribution.
+    pub fn merge(&mut self, other: &Histogram) {
+        if self.bins.len() < other.bins.len() {
+            self.bins.resize(other.bins.len(), 0);
+        }
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            *a += b;
+        }
+        self.overflow += other.overflow;
+        self.count += other.count;
+        self.sum += other.sum;
+        self.max = self.max.max(other.max);
+    }
+
     /// Number of samples equal to `latency` (0 beyond `MAX`).
     pub fn at(&self, latency: u64) -> u64 {
         self.bins.get(latency as usize).copied().unwrap_or(0)
@@ -120,6 +135,25 @@ pub struct DramStats {
 }
 
 impl DramStats {
+    /// Adds another channel's counters: the totals of a multi-channel memory.
+    pub fn merge(&mut self, o: &DramStats) {
+        self.reads += o.reads;
+        self.writes += o.writes;
+        self.row_hits += o.row_hits;
+        self.row_misses += o.row_misses;
+        self.row_conflicts += o.row_conflicts;
+        self.acts += o.acts;
+        self.pres += o.pres;
+        self.precharge_alls += o.precharge_alls;
+        self.auto_precharges += o.auto_precharges;
+        self.refreshes += o.refreshes;
+        self.data_bus_cycles += o.data_bus_cycles;
+        self.refresh_cycles += o.refresh_cycles;
+        self.write_drains += o.write_drains;
+        self.read_latency.merge(&o.read_latency);
+        self.write_latency.merge(&o.write_latency);
+    }
+
     /// Fraction of requests that found their row open.
     pub fn row_hit_rate(&self) -> f64 {
         let n = self.row_hits + self.row_misses + self.row_conflicts;
@@ -151,5 +185,23 @@ mod tests {
         h.record(Histogram::MAX + 5);
         assert_eq!(h.percentile(1.0), Histogram::MAX + 5);
         assert_eq!(Histogram::default().percentile(0.5), 0);
+    }
+
+    #[test]
+    fn merged_histograms_equal_one_that_saw_every_sample() {
+        let (mut a, mut b, mut all) = (
+            Histogram::default(),
+            Histogram::default(),
+            Histogram::default(),
+        );
+        for (i, l) in [3u64, 70, 9, 9, 400, Histogram::MAX + 1]
+            .into_iter()
+            .enumerate()
+        {
+            if i % 2 == 0 { &mut a } else { &mut b }.record(l);
+            all.record(l);
+        }
+        a.merge(&b);
+        assert_eq!(a, all);
     }
 }

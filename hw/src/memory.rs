@@ -74,6 +74,12 @@ pub struct MemoryConfig {
     pub bandwidth_gb_s: f64,
     /// `dram`: the timing preset (`ddr4-2133`, `ddr4-2400`, `ddr4-3200`, `hbm2`, `hbm2-900`).
     pub preset: String,
+    /// `dram`: independent channels of `preset` (32 for the pseudo-channels of an HBM2 stack).
+    pub channels: u32,
+    /// `dram`: bytes of one channel before the next channel takes over.
+    pub interleave_bytes: u64,
+    /// `dram`: explicit timing values replacing the preset's (`[memory.timing]`).
+    pub timing: TimingOverrides,
     /// `dram`: address mapping, most significant field first (`ro-ba-co-bg`); the preset's if empty.
     pub mapping: String,
     /// `dram`: page policy.
@@ -91,10 +97,13 @@ pub struct MemoryConfig {
 impl Default for MemoryConfig {
     fn default() -> Self {
         MemoryConfig {
-            model: MemoryModel::Simple,
+            model: MemoryModel::Dram,
             latency_cycles: 64,
             bandwidth_gb_s: 17.064,
             preset: "ddr4-2133".into(),
+            channels: 1,
+            interleave_bytes: 256,
+            timing: TimingOverrides::default(),
             mapping: String::new(),
             page_policy: PagePolicy::Open,
             queue: 32,
@@ -102,6 +111,114 @@ impl Default for MemoryConfig {
             request_latency_ns: 40.0,
             return_latency_ns: 40.0,
         }
+    }
+}
+
+/// `[memory.timing]`: JEDEC values that replace the preset's, in DRAM clocks (nCK) except the
+/// clock. Named as in JESD79-4 without the leading t (`rcd` is tRCD); a key not listed is an error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingOverrides {
+    /// DRAM clock in MHz (the data rate is twice this).
+    pub clock_mhz: Option<f64>,
+    /// Burst length in beats.
+    pub bl: Option<u32>,
+    /// CAS (read) latency.
+    pub cl: Option<u32>,
+    /// CAS write latency.
+    pub cwl: Option<u32>,
+    /// ACT to RD.
+    pub rcd: Option<u32>,
+    /// ACT to WR.
+    pub rcd_wr: Option<u32>,
+    /// PRE to ACT.
+    pub rp: Option<u32>,
+    /// ACT to PRE.
+    pub ras: Option<u32>,
+    /// ACT to ACT, same bank.
+    pub rc: Option<u32>,
+    /// Column to column, other bank group.
+    pub ccd_s: Option<u32>,
+    /// Column to column, same bank group.
+    pub ccd_l: Option<u32>,
+    /// ACT to ACT, other bank group.
+    pub rrd_s: Option<u32>,
+    /// ACT to ACT, same bank group.
+    pub rrd_l: Option<u32>,
+    /// Four-activate window.
+    pub faw: Option<u32>,
+    /// Write to read, other bank group.
+    pub wtr_s: Option<u32>,
+    /// Write to read, same bank group.
+    pub wtr_l: Option<u32>,
+    /// RD to PRE.
+    pub rtp: Option<u32>,
+    /// Write recovery.
+    pub wr: Option<u32>,
+    /// RD to WR turnaround.
+    pub rtw: Option<u32>,
+    /// Rank to rank switch.
+    pub rtrs: Option<u32>,
+    /// Refresh cycle time.
+    pub rfc: Option<u32>,
+    /// Refresh interval.
+    pub refi: Option<u32>,
+}
+
+impl TimingOverrides {
+    /// The values in clocks, by their [`dram::Timing`] field names.
+    fn clocks(&self) -> [(&'static str, Option<u32>); 21] {
+        [
+            ("bl", self.bl),
+            ("cl", self.cl),
+            ("cwl", self.cwl),
+            ("rcd", self.rcd),
+            ("rcd_wr", self.rcd_wr),
+            ("rp", self.rp),
+            ("ras", self.ras),
+            ("rc", self.rc),
+            ("ccd_s", self.ccd_s),
+            ("ccd_l", self.ccd_l),
+            ("rrd_s", self.rrd_s),
+            ("rrd_l", self.rrd_l),
+            ("faw", self.faw),
+            ("wtr_s", self.wtr_s),
+            ("wtr_l", self.wtr_l),
+            ("rtp", self.rtp),
+            ("wr", self.wr),
+            ("rtw", self.rtw),
+            ("rtrs", self.rtrs),
+            ("rfc", self.rfc),
+            ("refi", self.refi),
+        ]
+    }
+
+    /// Whether the file set `field` (named as in [`dram::Timing`]).
+    fn names(&self, field: &str) -> bool {
+        (field == "clock" && self.clock_mhz.is_some())
+            || self
+                .clocks()
+                .iter()
+                .any(|&(name, v)| name == field && v.is_some())
+    }
+
+    /// `t` with every value given here replaced.
+    pub fn apply(&self, t: &mut dram::Timing) -> Result<(), ConfigIssue> {
+        if let Some(mhz) = self.clock_mhz {
+            if !(mhz.is_finite() && (1.0..=4_000.0).contains(&mhz)) {
+                return Err(ConfigIssue::new(
+                    "memory.timing.clock_mhz",
+                    format!("{mhz}: a DRAM clock from 1 to 4000 MHz"),
+                ));
+            }
+            t.clock = dram::Clock::from_khz((mhz * 1e3).round() as u32);
+        }
+        for (name, v) in self.clocks() {
+            if let (Some(v), Some(slot)) = (v, t.field_mut(name)) {
+                *slot = v;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -157,6 +274,7 @@ impl MemoryConfig {
         })?;
         let mut c = dram::DramConfig::from_preset(preset)
             .map_err(|e| ConfigIssue::new("memory.preset", e.to_string()))?;
+        self.timing.apply(&mut c.timing)?;
         if !self.mapping.is_empty() {
             c.mapping = self.mapping.parse().map_err(|e: dram::MappingError| {
                 ConfigIssue::new("memory.mapping", e.to_string())
@@ -172,10 +290,18 @@ impl MemoryConfig {
         c.write_high = (self.queue * 3 / 4).max(1);
         c.write_low = self.queue / 4;
         c.validate().map_err(|e| {
-            let field = match e {
-                dram::ConfigError::Mapping(_) => "memory.mapping",
-                dram::ConfigError::Queue { .. } => "memory.queue",
-                _ => "memory.preset",
+            let field = match &e {
+                dram::ConfigError::Mapping(_) => "memory.mapping".to_string(),
+                dram::ConfigError::Queue { .. } => "memory.queue".to_string(),
+                // An explicit value broke a rule: point at it; else the preset's own value did.
+                dram::ConfigError::Timing(t) if self.timing.names(t.field) => {
+                    if t.field == "clock" {
+                        "memory.timing.clock_mhz".to_string()
+                    } else {
+                        format!("memory.timing.{}", t.field)
+                    }
+                }
+                _ => "memory.preset".to_string(),
             };
             ConfigIssue::new(field, e.to_string())
         })?;
@@ -186,8 +312,32 @@ impl MemoryConfig {
     pub fn validate(&self) -> Vec<ConfigIssue> {
         let mut issues = Vec::new();
         if self.model == MemoryModel::Dram {
-            if let Err(e) = self.dram() {
-                issues.push(e);
+            match self.dram() {
+                Err(e) => issues.push(e),
+                Ok(c) => {
+                    let burst = c.timing.bl as u64 * c.org.bus_bits as u64 / 8;
+                    if !self.interleave_bytes.is_power_of_two()
+                        || self.interleave_bytes < burst
+                        || self.interleave_bytes > 1 << 20
+                    {
+                        issues.push(ConfigIssue::new(
+                            "memory.interleave_bytes",
+                            format!(
+                                "{}: a power of two from one DRAM burst ({burst} B) to 1 MiB",
+                                self.interleave_bytes
+                            ),
+                        ));
+                    }
+                }
+            }
+            if !self.channels.is_power_of_two() || self.channels > 64 {
+                issues.push(ConfigIssue::new(
+                    "memory.channels",
+                    format!(
+                        "{}: a power of two from 1 to 64, so channel bits slice the address",
+                        self.channels
+                    ),
+                ));
             }
             if self.port_queue == 0 {
                 issues.push(ConfigIssue::new(

@@ -7,13 +7,11 @@ use golden::units::layernorm::LnEvents;
 use golden::units::mac::MacError;
 use golden::units::qk_scores::AttnGeometry;
 use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
-use hw::memory::{AxiConfig, MemoryConfig, MemoryModel, PORT_NAMES};
+use hw::memory::{AxiConfig, MemoryConfig, PORT_NAMES};
 
 use crate::engine::{run, Deadlock, Launch, Observer, Region, RunOptions};
-use crate::memory::dram::DramChannel;
 use crate::memory::layout::{Buf, DdrMap, Geometry};
 use crate::memory::ports::PsPorts;
-use crate::memory::simple::SimpleChannel;
 use crate::memory::Channel;
 use crate::report::Report;
 use crate::schedule::{OpKind, Program};
@@ -62,8 +60,8 @@ pub struct SimOutput {
     pub ln_events: LnEvents,
     /// The timeline, if asked for.
     pub trace: Option<Trace>,
-    /// The DRAM commands, if asked for (bank model only).
-    pub dram_commands: Option<Vec<dram::Command>>,
+    /// The DRAM commands per channel, if asked for (bank model only).
+    pub dram_commands: Option<Vec<Vec<dram::Command>>>,
 }
 
 /// Why a frame could not be simulated.
@@ -269,31 +267,7 @@ fn region(cx: &UnitCx, m: &ModelConfig, op: &crate::schedule::Op) -> Region {
 
 /// The channel model of a design point; `record` keeps the DRAM command trace.
 pub fn channel(spec: &SimSpec, record: bool) -> Result<Box<dyn Channel>, SimError> {
-    let m = spec.memory;
-    Ok(match m.model {
-        MemoryModel::Simple => Box::new(SimpleChannel::new(
-            m.bandwidth_gb_s * 1e9 / spec.arch.clock_hz(),
-            m.latency_cycles,
-        )),
-        MemoryModel::Dram => {
-            let mut cfg = m.dram().map_err(SimError::Memory)?;
-            cfg.record_commands = record;
-            let ctrl = dram::Controller::new(&cfg).map_err(|e| {
-                SimError::Memory(golden::model::config::ConfigIssue::new(
-                    "memory",
-                    e.to_string(),
-                ))
-            })?;
-            Box::new(DramChannel::new(
-                ctrl,
-                m.preset.clone(),
-                spec.arch.clock_mhz,
-                m.request_latency_ns,
-                m.return_latency_ns,
-                m.port_queue,
-            ))
-        }
-    })
+    crate::memory::channel(spec.memory, spec.arch.clock_mhz, record).map_err(SimError::Memory)
 }
 
 /// Simulates one frame.
@@ -339,13 +313,16 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         watched.then_some(&mut watch as &mut dyn Observer),
     )?;
     let trace = watch.recorder.map(|r| r.finish(total));
-    let ctrl = mem.channel().controller();
-    let dram_report = ctrl.map(|c| {
-        crate::report::DramReport::new(&spec.memory.preset, c, total as f64 / spec.arch.clock_hz())
+    let ctrls = mem.channel().controllers();
+    let dram_report = (!ctrls.is_empty()).then(|| {
+        crate::report::DramReport::new(
+            &spec.memory.preset,
+            ctrls,
+            total as f64 / spec.arch.clock_hz(),
+        )
     });
-    let dram_commands = ctrl
-        .filter(|_| opts.dram_commands)
-        .map(|c| c.commands().to_vec());
+    let dram_commands = (opts.dram_commands && !ctrls.is_empty())
+        .then(|| ctrls.iter().map(|c| c.commands().to_vec()).collect());
     let mut report = Report::new(
         &prog.ops,
         &timing,

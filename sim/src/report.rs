@@ -27,7 +27,8 @@ pub struct UnitReport {
     /// Iterations its core loop issued.
     pub iterations: u64,
     /// Charged stall cycles by cause (`fill`, `drain`, `recurrence`, `fifo_empty`, `fifo_full`,
-    /// `memory_latency`, `memory_busy`, `port_width`, `outstanding`).
+    /// `memory_latency`, `memory_busy`, `row_miss`, `row_conflict`, `refresh`, `interconnect`,
+    /// `port_width`, `outstanding`).
     pub stalls: BTreeMap<String, u64>,
     /// The same, naming the stream or master (`fifo_empty:k_stream`, `port_width:inout3`).
     pub stall_detail: BTreeMap<String, u64>,
@@ -110,7 +111,9 @@ pub struct Report {
 pub struct DramReport {
     /// The preset.
     pub preset: String,
-    /// Its peak, GB/s.
+    /// Channels of it, addresses interleaved over them.
+    pub channels: usize,
+    /// Their peak together, GB/s.
     pub peak_gbps: f64,
     /// Bytes moved over the frame's time, GB/s.
     pub achieved_gbps: f64,
@@ -144,18 +147,30 @@ pub struct Percentiles {
 }
 
 impl DramReport {
-    /// The report of `ctrl` after `seconds` of frame.
-    pub fn new(preset: &str, ctrl: &dram::Controller, seconds: f64) -> Self {
-        let st = ctrl.stats();
-        let t = ctrl.timing();
+    /// The report of channels `ctrls` (one preset) after `seconds` of frame: counters summed,
+    /// shares over all channels' clocks.
+    ///
+    /// # Panics
+    /// If `ctrls` is empty.
+    pub fn new(preset: &str, ctrls: &[dram::Controller], seconds: f64) -> Self {
+        let first = &ctrls[0];
+        let mut st = dram::DramStats::default();
+        for c in ctrls {
+            st.merge(c.stats());
+        }
+        let t = first.timing();
         let tck_ns = t.clock.tck_ps() / 1e3;
         let bursts = st.reads + st.writes;
-        let bytes = bursts * ctrl.burst_bytes() as u64;
-        let clocks = ctrl.now().max(1) as f64;
+        let bytes = bursts * first.burst_bytes() as u64;
+        // Every channel ran to the end of the frame: shares are per channel-clock.
+        let clocks = (seconds * t.clock.hz() as f64 * ctrls.len() as f64).max(1.0);
         let h = &st.read_latency;
         DramReport {
             preset: preset.to_string(),
-            peak_gbps: dram::peak_bytes_per_s(t.clock, ctrl.organization().bus_bits) as f64 / 1e9,
+            channels: ctrls.len(),
+            peak_gbps: ctrls.len() as f64
+                * dram::peak_bytes_per_s(t.clock, first.organization().bus_bits) as f64
+                / 1e9,
             achieved_gbps: bytes as f64 / seconds.max(1e-12) / 1e9,
             reads: st.reads,
             writes: st.writes,
@@ -180,13 +195,10 @@ fn cause_detail(c: Cause, t: &OpTiming, ports: &[&str]) -> String {
     let k = c.kind().key();
     match c {
         Cause::FifoEmpty(f) | Cause::FifoFull(f) => format!("{k}:{}", fifo(f)),
-        Cause::MemoryLatency(p)
-        | Cause::MemoryBusy(p)
-        | Cause::PortWidth(p)
-        | Cause::Outstanding(p) => {
-            format!("{k}:{}", port(p))
-        }
-        _ => k.to_string(),
+        _ => match c.port() {
+            Some(p) => format!("{k}:{}", port(p)),
+            None => k.to_string(),
+        },
     }
 }
 

@@ -26,6 +26,16 @@ pub enum Cause {
     MemoryLatency(PortId),
     /// The next beat waits for the channel, busy with other bursts or limited by its bandwidth.
     MemoryBusy(PortId),
+    /// The next beat's DRAM burst waits for its bank to open the row (ACT, tRCD).
+    RowMiss(PortId),
+    /// The next beat's DRAM burst waits for its bank to close another row and open its own (PRE,
+    /// tRP, ACT, tRCD).
+    RowConflict(PortId),
+    /// The next beat's DRAM burst waits for a refresh of its rank (tRFC).
+    Refresh(PortId),
+    /// The burst waits before the controller: its port queue is full and the interconnect serves
+    /// the masters in turn.
+    Interconnect(PortId),
     /// The master's beat is wider than the PS port it must cross.
     PortWidth(PortId),
     /// The master has its limit of bursts in flight.
@@ -49,6 +59,14 @@ pub enum StallKind {
     MemoryLatency,
     /// See [`Cause::MemoryBusy`].
     MemoryBusy,
+    /// See [`Cause::RowMiss`].
+    RowMiss,
+    /// See [`Cause::RowConflict`].
+    RowConflict,
+    /// See [`Cause::Refresh`].
+    Refresh,
+    /// See [`Cause::Interconnect`].
+    Interconnect,
     /// See [`Cause::PortWidth`].
     PortWidth,
     /// See [`Cause::Outstanding`].
@@ -63,7 +81,7 @@ pub enum StallKind {
 
 impl StallKind {
     /// Every kind, in report order.
-    pub const ALL: [StallKind; 9] = [
+    pub const ALL: [StallKind; 13] = [
         StallKind::Fill,
         StallKind::Drain,
         StallKind::Recurrence,
@@ -71,6 +89,10 @@ impl StallKind {
         StallKind::FifoFull,
         StallKind::MemoryLatency,
         StallKind::MemoryBusy,
+        StallKind::RowMiss,
+        StallKind::RowConflict,
+        StallKind::Refresh,
+        StallKind::Interconnect,
         StallKind::PortWidth,
         StallKind::Outstanding,
     ];
@@ -82,6 +104,10 @@ impl StallKind {
             StallKind::FifoFull => "fifo_full",
             StallKind::MemoryLatency => "memory_latency",
             StallKind::MemoryBusy => "memory_busy",
+            StallKind::RowMiss => "row_miss",
+            StallKind::RowConflict => "row_conflict",
+            StallKind::Refresh => "refresh",
+            StallKind::Interconnect => "interconnect",
             StallKind::PortWidth => "port_width",
             StallKind::Outstanding => "outstanding",
             StallKind::Recurrence => "recurrence",
@@ -102,13 +128,32 @@ impl StallKind {
             StallKind::FifoFull => 4,
             StallKind::MemoryLatency => 5,
             StallKind::MemoryBusy => 6,
-            StallKind::PortWidth => 7,
-            StallKind::Outstanding => 8,
+            StallKind::RowMiss => 7,
+            StallKind::RowConflict => 8,
+            StallKind::Refresh => 9,
+            StallKind::Interconnect => 10,
+            StallKind::PortWidth => 11,
+            StallKind::Outstanding => 12,
         }
     }
 }
 
 impl Cause {
+    /// The master it stalls, for a memory cause.
+    pub fn port(self) -> Option<PortId> {
+        match self {
+            Cause::MemoryLatency(p)
+            | Cause::MemoryBusy(p)
+            | Cause::RowMiss(p)
+            | Cause::RowConflict(p)
+            | Cause::Refresh(p)
+            | Cause::Interconnect(p)
+            | Cause::PortWidth(p)
+            | Cause::Outstanding(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// Its kind.
     pub fn kind(self) -> StallKind {
         match self {
@@ -116,6 +161,10 @@ impl Cause {
             Cause::FifoFull(_) => StallKind::FifoFull,
             Cause::MemoryLatency(_) => StallKind::MemoryLatency,
             Cause::MemoryBusy(_) => StallKind::MemoryBusy,
+            Cause::RowMiss(_) => StallKind::RowMiss,
+            Cause::RowConflict(_) => StallKind::RowConflict,
+            Cause::Refresh(_) => StallKind::Refresh,
+            Cause::Interconnect(_) => StallKind::Interconnect,
             Cause::PortWidth(_) => StallKind::PortWidth,
             Cause::Outstanding(_) => StallKind::Outstanding,
             Cause::Recurrence => StallKind::Recurrence,

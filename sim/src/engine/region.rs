@@ -1,7 +1,7 @@
 //! A dataflow region: the processes of one unit invocation and the streams between them.
 
 use super::fifo::{Fifo, FifoId, Rx, Tx};
-use super::process::{Cause, Process, Step};
+use super::process::{Cause, Process, StallKind, Step};
 
 /// Cycles split by what the region's core was doing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub struct ProcessStats {
     /// Cycles it worked.
     pub busy: u64,
     /// Its own stall cycles by kind (its direct cause, not the root one), indexed as `StallKind::ALL`.
-    pub stalls: [u64; 9],
+    pub stalls: [u64; StallKind::ALL.len()],
     /// Cycles after it finished while the region still ran.
     pub done: u64,
 }

@@ -1,6 +1,10 @@
-//! A DRAM controller behind the PS ports: each AXI burst is split into DRAM bursts (64 B on a DDR4
-//! x64 channel), fed to the controller's queues as they have room, and its beats are reported as the
-//! DRAM bursts that hold them finish.
+//! DRAM controllers behind the PS ports: each AXI burst is split into DRAM bursts (64 B on a DDR4
+//! x64 channel, 32 B on an HBM2 pseudo-channel), fed to the controllers' queues as they have room,
+//! and its beats are reported as the DRAM bursts that hold them finish.
+//!
+//! With several channels (the 32 pseudo-channels of an HBM2 stack), consecutive `interleave`-byte
+//! blocks of the address space go to consecutive channels, so a stream spreads over all of them;
+//! each channel sees a dense address space of its own (the channel bits are removed).
 //!
 //! Two clocks meet here: the accelerator's (sub-cycles of the PL clock, [`SUB`] per cycle) and the
 //! DRAM's (tCK). Times cross as integer femtoseconds, so no rounding accumulates over a frame.
@@ -12,6 +16,8 @@
 use std::collections::VecDeque;
 
 use dram::{Completion, Controller, Request as DramRequest};
+
+use golden::model::config::ConfigIssue;
 
 use super::{Channel, MemWait, Request, Served, SUB};
 
@@ -37,14 +43,41 @@ struct Burst {
     next_beat: u32,
 }
 
-/// The DRAM channel.
+/// How addresses spread over channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Interleave {
+    channels: u64,
+    /// Bytes of one channel before the next takes over.
+    bytes: u64,
+}
+
+impl Interleave {
+    /// The channel of `addr` and the address inside it.
+    fn route(self, addr: u64) -> (usize, u64) {
+        if self.channels == 1 {
+            return (0, addr);
+        }
+        let block = addr / self.bytes;
+        let ch = (block % self.channels) as usize;
+        let local = block / self.channels * self.bytes + addr % self.bytes;
+        (ch, local)
+    }
+}
+
+/// The DRAM channels behind the ports.
 pub struct DramChannel {
-    ctrl: Controller,
+    ctrls: Vec<Controller>,
+    interleave: Interleave,
+    /// The DRAM clock of the latest event handled: nothing fed later may arrive before it.
+    now_ck: u64,
     name: String,
     /// Femtoseconds per sub-cycle of the accelerator clock, × SUB (= fs per PL cycle).
-    pl_fs: u128,
+    pl_fs: u64,
     /// Femtoseconds per DRAM clock.
-    ck_fs: u128,
+    ck_fs: u64,
+    /// The earliest event of any channel (DRAM clock), kept current by `offer` and `advance`, the
+    /// only calls that change a controller: the engine asks for it every cycle.
+    next: Option<u64>,
     /// Clocks from a burst leaving the PS port to reaching the controller's queue.
     request_latency: u64,
     /// Clocks from data leaving the DRAM to reaching the PS port.
@@ -60,7 +93,7 @@ pub struct DramChannel {
 }
 
 impl DramChannel {
-    /// A channel around `ctrl`, seen from an accelerator clocked at `pl_mhz`.
+    /// One channel around `ctrl`, seen from an accelerator clocked at `pl_mhz`.
     pub fn new(
         ctrl: Controller,
         name: impl Into<String>,
@@ -69,26 +102,100 @@ impl DramChannel {
         return_latency_ns: f64,
         capacity: usize,
     ) -> Self {
-        let ck_fs = ctrl.timing().clock.tck_ps() * 1e3;
+        let bytes = ctrl.burst_bytes() as u64;
+        Self::interleaved(
+            vec![ctrl],
+            bytes,
+            name,
+            pl_mhz,
+            request_latency_ns,
+            return_latency_ns,
+            capacity,
+        )
+        .expect("one channel needs no interleave rule")
+    }
+
+    /// Channels `ctrls` (alike: one preset) taking turns every `interleave_bytes`.
+    ///
+    /// # Errors
+    /// If `ctrls` is empty or not a power of two, the controllers differ in clock or burst size, or
+    /// `interleave_bytes` is not a power-of-two multiple of the DRAM burst.
+    pub fn interleaved(
+        ctrls: Vec<Controller>,
+        interleave_bytes: u64,
+        name: impl Into<String>,
+        pl_mhz: f64,
+        request_latency_ns: f64,
+        return_latency_ns: f64,
+        capacity: usize,
+    ) -> Result<Self, ConfigIssue> {
+        let Some(first) = ctrls.first() else {
+            return Err(ConfigIssue::new("memory.channels", "at least one channel"));
+        };
+        if !ctrls.len().is_power_of_two() {
+            return Err(ConfigIssue::new(
+                "memory.channels",
+                format!(
+                    "{} channels: a power of two, so channel bits slice the address",
+                    ctrls.len()
+                ),
+            ));
+        }
+        let bb = first.burst_bytes() as u64;
+        if !interleave_bytes.is_power_of_two() || interleave_bytes < bb {
+            return Err(ConfigIssue::new(
+                "memory.interleave_bytes",
+                format!("{interleave_bytes} B: a power of two of at least one DRAM burst ({bb} B)"),
+            ));
+        }
+        let tck = first.timing().clock;
+        if ctrls
+            .iter()
+            .any(|c| c.timing().clock != tck || c.burst_bytes() as u64 != bb)
+        {
+            return Err(ConfigIssue::new(
+                "memory.channels",
+                "every channel must share one clock and burst size",
+            ));
+        }
+        let ck_fs = first.timing().clock.tck_ps() * 1e3;
         let ck = |ns: f64| (ns * 1e6 / ck_fs).ceil().max(0.0) as u64;
-        DramChannel {
+        let mut ch = DramChannel {
+            interleave: Interleave {
+                channels: ctrls.len() as u64,
+                bytes: interleave_bytes,
+            },
+            now_ck: 0,
             name: name.into(),
-            pl_fs: (1e9 / pl_mhz).round() as u128,
-            ck_fs: ck_fs.round() as u128,
+            pl_fs: (1e9 / pl_mhz).round() as u64,
+            ck_fs: ck_fs.round() as u64,
+            next: None,
             request_latency: ck(request_latency_ns),
             return_latency: ck(return_latency_ns),
             capacity: capacity.max(1),
-            ctrl,
+            ctrls,
             bursts: Vec::new(),
             feeding: VecDeque::new(),
             live: 0,
             done: Vec::new(),
-        }
+        };
+        ch.refresh_next();
+        Ok(ch)
+    }
+
+    /// Bytes of one DRAM burst.
+    fn burst_bytes(&self) -> u64 {
+        self.ctrls[0].burst_bytes() as u64
     }
 
     /// The DRAM clock at or after sub-cycle `s`.
     fn to_ck(&self, s: u64) -> u64 {
-        (s as u128 * self.pl_fs).div_ceil(SUB as u128 * self.ck_fs) as u64
+        match s.checked_mul(self.pl_fs) {
+            Some(n) => n.div_ceil(SUB * self.ck_fs),
+            None => {
+                (s as u128 * self.pl_fs as u128).div_ceil(SUB as u128 * self.ck_fs as u128) as u64
+            }
+        }
     }
 
     /// The sub-cycle at or after DRAM clock `c`.
@@ -96,17 +203,23 @@ impl DramChannel {
         sub_of(c, self.ck_fs, self.pl_fs)
     }
 
-    /// Hands the controller every DRAM burst it has room for, oldest AXI burst first.
+    /// Hands the controllers every DRAM burst they have room for, oldest AXI burst first and in
+    /// address order within it: the controller port is one in-order queue.
     fn feed(&mut self, served: &mut Vec<Served>) {
-        let bb = self.ctrl.burst_bytes() as u64;
+        let bb = self.burst_bytes();
         while let Some(&id) = self.feeding.front() {
             let b = &mut self.bursts[id as usize];
-            while b.fed < b.blocks && self.ctrl.can_accept(b.write) {
+            while b.fed < b.blocks {
                 let block = b.addr / bb + b.fed as u64;
-                let arrive = b.arrive.max(self.ctrl.now());
-                self.ctrl.enqueue(DramRequest {
+                let (ch, local) = self.interleave.route(block * bb);
+                let ctrl = &mut self.ctrls[ch];
+                if !ctrl.can_accept(b.write) {
+                    break;
+                }
+                let arrive = b.arrive.max(self.now_ck).max(ctrl.now());
+                ctrl.enqueue(DramRequest {
                     id: (id as u64) << BLOCK_BITS | b.fed as u64,
-                    addr: block * bb,
+                    addr: local,
                     write: b.write,
                     arrive,
                 });
@@ -132,7 +245,7 @@ impl DramChannel {
 
     /// Reports the beats whose DRAM bursts have all finished.
     fn report(&mut self, served: &mut Vec<Served>) {
-        let bb = self.ctrl.burst_bytes() as u64;
+        let bb = self.burst_bytes();
         for c in std::mem::take(&mut self.done) {
             if c.write {
                 continue;
@@ -177,9 +290,24 @@ impl DramChannel {
     }
 }
 
+impl DramChannel {
+    /// The earliest event of any channel, in DRAM clocks.
+    fn next_ck(&self) -> Option<u64> {
+        self.next
+    }
+
+    fn refresh_next(&mut self) {
+        self.next = self.ctrls.iter().filter_map(Controller::next_event).min();
+    }
+}
+
 /// The sub-cycle at or after DRAM clock `c`, for DRAM clocks of `ck_fs` and PL cycles of `pl_fs`.
-fn sub_of(c: u64, ck_fs: u128, pl_fs: u128) -> u64 {
-    (c as u128 * ck_fs * SUB as u128).div_ceil(pl_fs) as u64
+/// In 64 bits while it fits (a frame's clocks do, by far): 128-bit division is slow.
+fn sub_of(c: u64, ck_fs: u64, pl_fs: u64) -> u64 {
+    match c.checked_mul(ck_fs * SUB) {
+        Some(n) => n.div_ceil(pl_fs),
+        None => (c as u128 * ck_fs as u128 * SUB as u128).div_ceil(pl_fs as u128) as u64,
+    }
 }
 
 impl Channel for DramChannel {
@@ -187,7 +315,7 @@ impl Channel for DramChannel {
         if self.live >= self.capacity {
             return false;
         }
-        let bb = self.ctrl.burst_bytes() as u64;
+        let bb = self.burst_bytes();
         let bytes = req.beats as u64 * req.beat_bytes as u64;
         let blocks = ((req.addr + bytes.max(1) - 1) / bb - req.addr / bb + 1) as u32;
         let id = req.id as usize;
@@ -212,30 +340,50 @@ impl Channel for DramChannel {
         self.live += 1;
         self.feeding.push_back(req.id);
         self.feed(served);
+        self.refresh_next();
         true
     }
 
     fn advance(&mut self, until: u64, served: &mut Vec<Served>) {
-        while let Some(e) = self.ctrl.next_event() {
+        // Channels run in lock step event by event, so what one frees can be fed to another at the
+        // right time.
+        while let Some(e) = self.next_ck() {
             if self.to_sub(e) >= until {
                 break;
             }
-            self.ctrl.advance(e + 1, &mut self.done);
+            self.now_ck = e;
+            for c in &mut self.ctrls {
+                if c.next_event().is_some_and(|t| t <= e) {
+                    c.advance(e + 1, &mut self.done);
+                }
+            }
             self.report(served);
             self.feed(served);
+            self.refresh_next();
         }
     }
 
     fn next_event(&self) -> Option<u64> {
-        self.ctrl.next_event().map(|e| self.to_sub(e))
+        self.next_ck().map(|e| self.to_sub(e))
     }
 
     fn waiting(&self, id: u32) -> MemWait {
-        // Not yet all in the controller: the port or the queues are full. In the controller: its
-        // turn comes after other requests, row switches and refresh.
-        match self.bursts.get(id as usize) {
-            Some(b) if b.fed == b.blocks => MemWait::Latency,
-            _ => MemWait::Busy,
+        let Some(b) = self.bursts.get(id as usize) else {
+            return MemWait::Busy;
+        };
+        // Not all in the controllers yet: their queues are full.
+        if b.fed < b.blocks {
+            return MemWait::Busy;
+        }
+        // The oldest DRAM burst not back yet decides: queued (and why) or on its way.
+        let Some(k) = b.finished.iter().position(Option::is_none) else {
+            return MemWait::Latency;
+        };
+        let bb = self.burst_bytes();
+        let (ch, _) = self.interleave.route((b.addr / bb + k as u64) * bb);
+        match self.ctrls[ch].waiting((id as u64) << BLOCK_BITS | k as u64) {
+            Some(w) => w.into(),
+            None => MemWait::Latency,
         }
     }
 
@@ -243,7 +391,118 @@ impl Channel for DramChannel {
         self.name.clone()
     }
 
-    fn controller(&self) -> Option<&Controller> {
-        Some(&self.ctrl)
+    fn controllers(&self) -> &[Controller] {
+        &self.ctrls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Cause;
+    use crate::memory::ports::PsPorts;
+    use crate::memory::{BeatState, Memory, PortId};
+
+    fn ports(channels: usize, capacity: usize) -> PsPorts {
+        let cfg = ::dram::DramConfig::preset("ddr4-2133").expect("preset");
+        let ctrls = (0..channels)
+            .map(|_| Controller::new(&cfg).expect("controller"))
+            .collect();
+        let ch =
+            DramChannel::interleaved(ctrls, 256, "ddr4", 300.0, 0.0, 0.0, capacity).expect("valid");
+        PsPorts::new(&["a", "b"], 256, Box::new(ch))
+    }
+
+    fn pending(m: &PsPorts, t: crate::memory::Ticket) -> Option<Cause> {
+        match m.beat(t, 0) {
+            BeatState::Pending(c) => Some(c),
+            BeatState::Known(_) => None,
+        }
+    }
+
+    /// Runs the memory system until `t`'s first beat is known.
+    fn settle(m: &mut PsPorts, t: crate::memory::Ticket) -> crate::Cycle {
+        let mut now = 0;
+        while pending(m, t).is_some() {
+            now = m.wake_at().expect("work pending").max(now + 1);
+            m.advance(now);
+        }
+        now
+    }
+
+    #[test]
+    fn a_waiting_master_is_told_which_dram_event_holds_it() {
+        let a = PortId(0);
+        let mut m = ports(1, 1);
+        // A closed bank: ACT first.
+        let t = m.read(0, a, 0, 2, 32);
+        assert_eq!(pending(&m, t), Some(Cause::RowMiss(a)));
+        // The controller's port holds one burst: the next waits in the interconnect.
+        let held = m.read(0, PortId(1), 1 << 30, 2, 32);
+        assert_eq!(pending(&m, held), Some(Cause::Interconnect(PortId(1))));
+        let now = settle(&mut m, t);
+        m.release(t);
+        // Now offered, to another row of bank 0 (row bits are the top bits of ro-ba-co-bg): PRE first.
+        m.advance(now + 1);
+        assert_eq!(pending(&m, held), Some(Cause::RowConflict(PortId(1))));
+        let now = settle(&mut m, held);
+        m.release(held);
+        // Just before the first refresh is due (tREFI = 7.8 us = 2340 cycles at 300 MHz), a read
+        // is held by it.
+        let mut now = now.max(2338);
+        m.advance(now);
+        let r = m.read(now, a, 64, 2, 32);
+        let mut seen = Vec::new();
+        while let Some(c) = pending(&m, r) {
+            if seen.last() != Some(&c) {
+                seen.push(c);
+            }
+            now += 1;
+            m.advance(now);
+        }
+        assert!(seen.contains(&Cause::Refresh(a)), "{seen:?}");
+    }
+
+    #[test]
+    fn interleaving_sends_consecutive_blocks_to_consecutive_channels() {
+        let il = Interleave {
+            channels: 4,
+            bytes: 256,
+        };
+        assert_eq!(il.route(0), (0, 0));
+        assert_eq!(il.route(256), (1, 0));
+        assert_eq!(il.route(3 * 256 + 17), (3, 17));
+        assert_eq!(il.route(4 * 256 + 5), (0, 256 + 5));
+        let one = Interleave {
+            channels: 1,
+            bytes: 256,
+        };
+        assert_eq!(one.route(12345), (0, 12345));
+    }
+
+    #[test]
+    fn channels_must_be_alike_and_interleave_on_whole_bursts() {
+        let cfg = ::dram::DramConfig::preset("ddr4-2133").expect("preset");
+        let hbm = ::dram::DramConfig::preset("hbm2").expect("preset");
+        let c = |cfg: &::dram::DramConfig| Controller::new(cfg).expect("controller");
+        let err = |ctrls, il| {
+            DramChannel::interleaved(ctrls, il, "x", 300.0, 0.0, 0.0, 4)
+                .err()
+                .map(|e| e.key)
+        };
+        assert_eq!(err(vec![], 256), Some("memory.channels".into()));
+        assert_eq!(
+            err(vec![c(&cfg), c(&cfg), c(&cfg)], 256),
+            Some("memory.channels".into())
+        );
+        assert_eq!(
+            err(vec![c(&cfg), c(&cfg)], 32),
+            Some("memory.interleave_bytes".into())
+        );
+        assert_eq!(
+            err(vec![c(&cfg), c(&hbm)], 256),
+            Some("memory.channels".into())
+        );
+        assert_eq!(err(vec![c(&cfg), c(&cfg)], 256), None);
     }
 }

@@ -13,6 +13,10 @@ pub mod dram;
 pub mod layout;
 pub mod ports;
 pub mod simple;
+pub mod traffic;
+
+use golden::model::config::ConfigIssue;
+use hw::memory::{MemoryConfig, MemoryModel};
 
 use crate::engine::Cause;
 use crate::Cycle;
@@ -117,6 +121,23 @@ pub enum MemWait {
     Latency,
     /// The channel is busy with other requests, or limited by its bandwidth.
     Busy,
+    /// Its bank must open its row.
+    RowMiss,
+    /// Its bank must close another row first.
+    RowConflict,
+    /// Its rank is refreshing.
+    Refresh,
+}
+
+impl From<::dram::Wait> for MemWait {
+    fn from(w: ::dram::Wait) -> Self {
+        match w {
+            ::dram::Wait::Queued => MemWait::Busy,
+            ::dram::Wait::RowMiss => MemWait::RowMiss,
+            ::dram::Wait::RowConflict => MemWait::RowConflict,
+            ::dram::Wait::Refresh => MemWait::Refresh,
+        }
+    }
 }
 
 impl MemWait {
@@ -125,6 +146,9 @@ impl MemWait {
         match self {
             MemWait::Latency => Cause::MemoryLatency(port),
             MemWait::Busy => Cause::MemoryBusy(port),
+            MemWait::RowMiss => Cause::RowMiss(port),
+            MemWait::RowConflict => Cause::RowConflict(port),
+            MemWait::Refresh => Cause::Refresh(port),
         }
     }
 }
@@ -151,12 +175,51 @@ pub trait Channel {
     fn advance(&mut self, until: u64, served: &mut Vec<Served>);
     /// The next sub-cycle at which `advance` would serve or accept something; `None` when idle.
     fn next_event(&self) -> Option<u64>;
-    /// Why request `id` is not served yet, for the master waiting on it.
+    /// Why request `id` is not served yet, for the master waiting on it. The answer may change
+    /// only when the channel handles an event, so a master that sleeps until the next one keeps
+    /// the right cause.
     fn waiting(&self, id: u32) -> MemWait;
     /// Its name for reports.
     fn name(&self) -> String;
-    /// The bank-level controller behind it, for its counters and command trace.
-    fn controller(&self) -> Option<&::dram::Controller> {
-        None
+    /// The bank-level controllers behind it (one per channel), for their counters and command
+    /// traces; none for a channel without banks.
+    fn controllers(&self) -> &[::dram::Controller] {
+        &[]
     }
+}
+
+/// The channel model `m` describes, seen from an accelerator clocked at `pl_mhz`; `record` keeps
+/// the DRAM command trace.
+pub fn channel(
+    m: &MemoryConfig,
+    pl_mhz: f64,
+    record: bool,
+) -> Result<Box<dyn Channel>, ConfigIssue> {
+    Ok(match m.model {
+        MemoryModel::Simple => Box::new(simple::SimpleChannel::new(
+            m.bandwidth_gb_s * 1e9 / (pl_mhz * 1e6),
+            m.latency_cycles,
+        )),
+        MemoryModel::Dram => {
+            let mut cfg = m.dram()?;
+            cfg.record_commands = record;
+            let ctrls = (0..m.channels.max(1))
+                .map(|_| ::dram::Controller::new(&cfg))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ConfigIssue::new("memory", e.to_string()))?;
+            let name = match m.channels {
+                0 | 1 => m.preset.clone(),
+                n => format!("{n} x {}", m.preset),
+            };
+            Box::new(dram::DramChannel::interleaved(
+                ctrls,
+                m.interleave_bytes,
+                name,
+                pl_mhz,
+                m.request_latency_ns,
+                m.return_latency_ns,
+                m.port_queue,
+            )?)
+        }
+    })
 }

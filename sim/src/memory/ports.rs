@@ -17,6 +17,8 @@ struct Slot {
     port: u8,
     write: bool,
     beat_bytes: u32,
+    /// Still held at its port: the channel has not taken it.
+    held: bool,
     /// Per beat (a write has one: its response): when it crossed the channel, and what it waited for.
     crossed: Vec<Option<(u64, super::MemWait)>>,
     /// Per beat: when it reaches the master.
@@ -97,6 +99,7 @@ impl PsPorts {
         s.port = port.0;
         s.write = write;
         s.beat_bytes = beat_bytes;
+        s.held = false;
         s.crossed.clear();
         s.crossed.resize(beats as usize, None);
         s.landed.clear();
@@ -109,6 +112,7 @@ impl PsPorts {
         if self.ports[port].held.is_empty() && self.channel.offer(req, &mut self.served) {
             self.take_served();
         } else {
+            self.slots[req.id as usize].held = true;
             self.ports[port].held.push_back(req);
         }
     }
@@ -123,6 +127,7 @@ impl PsPorts {
                     break;
                 }
                 self.ports[p].held.pop_front();
+                self.slots[req.id as usize].held = false;
                 self.next_port = (p + 1) % n;
             }
         }
@@ -215,9 +220,11 @@ impl Memory for PsPorts {
 
     fn beat(&self, t: Ticket, k: u32) -> BeatState {
         let slot = &self.slots[t.0 as usize];
+        let port = PortId(slot.port);
         match slot.landed[k as usize] {
             Some(l) => BeatState::Known(l),
-            None => BeatState::Pending(self.channel.waiting(t.0).cause(PortId(slot.port))),
+            None if slot.held => BeatState::Pending(Cause::Interconnect(port)),
+            None => BeatState::Pending(self.channel.waiting(t.0).cause(port)),
         }
     }
 
@@ -342,6 +349,11 @@ mod tests {
         assert_eq!(
             m.beat(a, 0),
             BeatState::Pending(Cause::MemoryLatency(PortId(0)))
+        );
+        assert_eq!(
+            m.beat(c, 0),
+            BeatState::Pending(Cause::Interconnect(PortId(0))),
+            "held before the controller"
         );
         assert_eq!(m.wake_at(), Some(10));
         m.advance(9);
