@@ -17,6 +17,9 @@ use sim::report::{DramReport, Percentiles};
 use crate::config::Config;
 use crate::output::write_atomic;
 
+/// The largest run: a 1 GiB random run keeps about 50 M DRAM commands (1.2 GB) for the replay.
+const MAX_BYTES: u64 = 1 << 30;
+
 /// Address patterns on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PatternArg {
@@ -91,7 +94,8 @@ pub struct MemoryReport {
     pub achieved_gbps: f64,
     /// `achieved_gbps / peak_gbps`.
     pub efficiency: f64,
-    /// Read latency inside the DRAM controller (arrival to last data), ns; the JEDEC part.
+    /// Read latency inside the DRAM controller (arrival to last data), ns: the JEDEC part; with the
+    /// simple model, the burst latency at the master.
     pub latency_ns: Percentiles,
     /// Latency a master sees, from issuing a burst to its first beat, ns.
     pub burst_latency_ns: Percentiles,
@@ -117,10 +121,16 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<i32> {
         m.model = MemoryModel::Dram;
         m.preset = p.clone();
         if let Some(issue) = m.validate().into_iter().next() {
-            anyhow::bail!("--preset {p:?}: {}", issue.reason);
+            anyhow::bail!("--preset {p:?}: {}: {}", issue.key, issue.reason);
         }
     }
     let c = &config.raw;
+    if args.bytes > MAX_BYTES {
+        anyhow::bail!(
+            "--bytes {}: at most {MAX_BYTES} (1 GiB): every DRAM command is kept for the JEDEC replay",
+            args.bytes
+        );
+    }
     let ports = args.ports.unwrap_or(PORT_NAMES.len());
     let beat_bytes = c.axi.data_bits / 8;
     let burst = args.burst.unwrap_or(match args.pattern {

@@ -91,6 +91,8 @@ struct Slot {
     bg: u8,
     bank: u8,
     class: Class,
+    /// A refresh of its rank ran while it waited, after any ACT it had (PREA undid it).
+    refreshed: bool,
 }
 
 /// One request queue, indexed by bank so the scheduler looks at banks, not entries.
@@ -362,6 +364,7 @@ impl Controller {
             bg: loc.bank_group as u8,
             bank: loc.bank as u8,
             class: Class::Unknown,
+            refreshed: false,
         };
         self.seq += 1;
         self.queues[req.write as usize].insert(bank, slot);
@@ -443,11 +446,14 @@ impl Controller {
         cmd.into_iter().chain(done).min()
     }
 
-    /// Why request `id` is still queued; `None` once its RD/WR has issued (its data is on the way)
-    /// or if no such request is queued. The answer changes only when a command issues, so a caller
-    /// that sleeps until [`Controller::next_event`] never holds a stale one.
-    pub fn waiting(&self, id: u64) -> Option<Wait> {
-        for q in &self.queues {
+    /// Why the read (or write) `id` is still queued; `None` once its RD/WR has issued (its data is
+    /// on the way) or if no such request is queued. The answer depends on the controller's state
+    /// only, which moves when [`Controller::advance`] runs, so a caller that sleeps until
+    /// [`Controller::next_event`] sees the same answers as one that asks every clock. Ids are
+    /// looked up in one direction's queue: a posted write may outlive its id's reuse by a read.
+    pub fn waiting(&self, id: u64, write: bool) -> Option<Wait> {
+        {
+            let q = &self.queues[write as usize];
             for (b, list) in q.per_bank.iter().enumerate() {
                 let Some(pos) = list.iter().position(|&i| q.slots[i as usize].id == id) else {
                     continue;
@@ -456,7 +462,8 @@ impl Controller {
                 let r = s.rank as usize;
                 // A refresh that was due, or that ran after it arrived, delays it until its own
                 // first command: the tRFC and the row reopening it forces are the refresh's.
-                let refreshed = self.ref_end[r] > s.arrive && s.class == Class::Unknown;
+                let refreshed =
+                    s.refreshed || (self.ref_end[r] > s.arrive && s.class == Class::Unknown);
                 if refreshed || self.now >= self.ref_due[r] {
                     return Some(Wait::Refresh);
                 }
@@ -662,6 +669,13 @@ impl Controller {
                 let b = rank * self.org.banks_per_rank() as usize;
                 self.state.issue(kind, b, 0, at);
                 if kind == CommandKind::Ref {
+                    for q in &mut self.queues {
+                        for list in &q.per_bank[b..b + self.org.banks_per_rank() as usize] {
+                            for &i in list {
+                                q.slots[i as usize].refreshed = true;
+                            }
+                        }
+                    }
                     self.stats.refreshes += 1;
                     self.stats.refresh_cycles += self.t.rfc as u64;
                     self.ref_due[rank] += self.t.refi as u64;
@@ -696,6 +710,7 @@ impl Controller {
             CommandKind::Act => {
                 self.stats.acts += 1;
                 self.bypasses[bank] = 0;
+                self.queues[mode].slots[slot as usize].refreshed = false;
                 Class::Miss
             }
             CommandKind::Pre => {
@@ -820,6 +835,84 @@ mod tests {
     fn next_event_skips_to_the_refresh_when_idle() {
         let c = ctrl("ddr4-2133");
         assert_eq!(c.next_event(), Some(8318));
+    }
+
+    #[test]
+    fn waiting_names_the_row_switch_then_nothing_once_the_read_issued() {
+        let mut c = ctrl("ddr4-2133");
+        let mut done = Vec::new();
+        c.enqueue(Request {
+            id: 1,
+            addr: 0,
+            write: false,
+            arrive: 0,
+        });
+        assert_eq!(c.waiting(1, false), Some(Wait::RowMiss));
+        // Another row of the same bank: row bits are the top bits of the preset's mapping.
+        let loc0 = c.decode(0);
+        let other = (1..4096u64)
+            .map(|k| k << 20)
+            .find(|&a| {
+                let l = c.decode(a);
+                (l.bank, l.bank_group, l.rank) == (loc0.bank, loc0.bank_group, loc0.rank)
+                    && l.row != loc0.row
+            })
+            .expect("an address in another row of the same bank");
+        c.enqueue(Request {
+            id: 2,
+            addr: other,
+            write: false,
+            arrive: 0,
+        });
+        assert_eq!(
+            c.waiting(2, false),
+            Some(Wait::Queued),
+            "behind the older request of its bank"
+        );
+        while c.waiting(1, false).is_some() {
+            let t = c.next_event().unwrap();
+            c.advance(t + 1, &mut done);
+        }
+        assert_eq!(c.waiting(2, false), Some(Wait::RowConflict));
+        assert_eq!(c.waiting(99, false), None);
+    }
+
+    #[test]
+    fn a_read_is_not_confused_with_a_queued_write_of_the_same_id() {
+        let mut c = ctrl("ddr4-2133");
+        c.enqueue(Request {
+            id: 5,
+            addr: 1 << 30,
+            write: true,
+            arrive: 0,
+        });
+        assert_eq!(c.waiting(5, false), None, "no read 5 is queued");
+        assert!(c.waiting(5, true).is_some());
+    }
+
+    #[test]
+    fn a_request_whose_act_a_refresh_undid_waits_for_the_refresh() {
+        let mut c = ctrl("ddr4-2133");
+        let mut done = Vec::new();
+        let refi = c.timing().refi as u64;
+        // Arrives just before the refresh is due: its ACT issues, then PREA and REF take the rank.
+        c.advance(refi - 3, &mut done);
+        c.enqueue(Request {
+            id: 7,
+            addr: 0,
+            write: false,
+            arrive: c.now(),
+        });
+        let mut seen = Vec::new();
+        while let Some(w) = c.waiting(7, false) {
+            if seen.last() != Some(&w) {
+                seen.push(w);
+            }
+            let t = c.next_event().unwrap();
+            c.advance(t + 1, &mut done);
+        }
+        assert!(seen.contains(&Wait::Refresh), "{seen:?}");
+        assert_eq!(c.stats().refreshes, 1);
     }
 
     #[test]

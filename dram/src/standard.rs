@@ -203,9 +203,13 @@ pub enum TimingIssue {
     /// Zero where the standard requires at least one clock.
     #[error("must be at least 1")]
     Zero,
-    /// The burst length must be even: a burst holds the bus `bl / 2` whole clocks.
-    #[error("burst length {0} is not even")]
+    /// The burst length must be an even power of two: a burst holds the bus `bl / 2` whole
+    /// clocks and fills a power-of-two block of the address space.
+    #[error("burst length {0} is not an even power of two")]
     OddBurst(u32),
+    /// Beyond any real device: more than [`Timing::MAX_CLOCKS`] clocks.
+    #[error("{0} clocks: at most 1048576 (2^20)")]
+    TooLarge(u32),
     /// Smaller than a bound that other fields imply.
     #[error("{value} is below {min} = {rule}")]
     Below {
@@ -219,6 +223,10 @@ pub enum TimingIssue {
 }
 
 impl Timing {
+    /// The largest value any field but tREFI may take; bounds every sum the checks form, far from
+    /// overflow.
+    pub const MAX_CLOCKS: u32 = 1 << 20;
+
     /// Clocks a burst holds the data bus.
     pub const fn burst_cycles(&self) -> u32 {
         self.bl / 2
@@ -290,7 +298,13 @@ impl Timing {
                 return err(field, TimingIssue::Zero);
             }
         }
-        if self.bl % 2 != 0 {
+        // tREFI alone may be huge: a test disables refresh that way; no sum involves it.
+        for (field, v) in nonzero.into_iter().filter(|&(f, _)| f != "refi") {
+            if v > Self::MAX_CLOCKS {
+                return err(field, TimingIssue::TooLarge(v));
+            }
+        }
+        if self.bl % 2 != 0 || !self.bl.is_power_of_two() {
             return err("bl", TimingIssue::OddBurst(self.bl));
         }
         let below = |field, value: u32, min: u32, rule| {

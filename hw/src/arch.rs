@@ -133,6 +133,14 @@ impl ArchConfig {
                     self.clock_mhz
                 ),
             ));
+        } else if !(1.0..=5_000.0).contains(&self.clock_mhz) {
+            issues.push(ConfigIssue::new(
+                "arch.clock_mhz",
+                format!(
+                    "{} MHz: an accelerator clock from 1 to 5000 MHz",
+                    self.clock_mhz
+                ),
+            ));
         }
         let d = model.embed_dim;
         let largest = [d * d, model.mlp_hidden * d, model.expert_hidden * d]

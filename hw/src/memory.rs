@@ -4,7 +4,7 @@
 //!   m_axi_inout1..4, m_axi_weights (256 bit) ─► SmartConnect ─► S_AXI_HP*/HPC* (128 bit) ─► DDR4 controller
 //! ```
 //! Every master has its own PS port, so the 256→128-bit conversion halves each master's peak; the
-//! controller behind them is shared.
+//! DRAM channels behind them (one on the ZCU102, 32 pseudo-channels on an HBM2 board) are shared.
 
 use golden::model::config::ConfigIssue;
 use serde::{Deserialize, Serialize};
@@ -115,7 +115,8 @@ impl Default for MemoryConfig {
 }
 
 /// `[memory.timing]`: JEDEC values that replace the preset's, in DRAM clocks (nCK) except the
-/// clock. Named as in JESD79-4 without the leading t (`rcd` is tRCD); a key not listed is an error.
+/// clock. A new `clock_mhz` keeps the preset's clock counts (so every time in ns scales with it):
+/// give the counts of the new speed bin too. Named as in JESD79-4 without the leading t (`rcd` is tRCD); a key not listed is an error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimingOverrides {

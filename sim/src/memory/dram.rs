@@ -381,7 +381,7 @@ impl Channel for DramChannel {
         };
         let bb = self.burst_bytes();
         let (ch, _) = self.interleave.route((b.addr / bb + k as u64) * bb);
-        match self.ctrls[ch].waiting((id as u64) << BLOCK_BITS | k as u64) {
+        match self.ctrls[ch].waiting((id as u64) << BLOCK_BITS | k as u64, b.write) {
             Some(w) => w.into(),
             None => MemWait::Latency,
         }
