@@ -6,6 +6,7 @@ mod config;
 mod eval;
 mod exit;
 mod frame;
+mod hls;
 mod memory;
 mod output;
 mod plots;
@@ -47,6 +48,10 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Drive synthetic read traffic through the memory system: GB/s, latency, row hits, refresh.
     Memory(memory::MemoryArgs),
+    /// Emit the design point's Vitis-HLS project with golden vectors and benches.
+    Codegen(hls::CodegenArgs),
+    /// Build the emitted project with g++ and compare every unit and a whole frame with golden.
+    Cosim(hls::CosimArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,5 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bench(args) => bench::run(&args).map(|()| exit::OK),
         Command::Simulate(args) => simulate::run(&args),
         Command::Memory(args) => memory::run(&args),
+        Command::Codegen(args) => hls::codegen(&args),
+        Command::Cosim(args) => hls::cosim(&args),
     }
 }

@@ -370,3 +370,127 @@ fn memory_measures_sequential_ddr4_reads_near_the_peak_and_explicit_timings_take
         assert!(!bad.exists());
     }
 }
+
+#[test]
+fn codegen_writes_a_whole_hls_project_and_refuses_to_replace_a_foreign_folder() {
+    let dir = scratch("codegen");
+    let project = dir.join("hls");
+    let run = |out: &Path| {
+        edgemoe()
+            .args(["codegen", "hls", "--vectors", "20", "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = run(&project);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "README.md",
+        "run_hls.tcl",
+        "Makefile",
+        "include/edgemoe_types.h",
+        "src/qk_scores.cpp",
+        "tb/tb_linear.cpp",
+        "vectors/linear.vec",
+        "vectors/frame/manifest.txt",
+        "vectors/frame/params.bin",
+    ] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    let tcl = std::fs::read_to_string(project.join("run_hls.tcl")).unwrap();
+    assert!(tcl.contains("set_part xczu9eg-ffvb1156-2-e"), "{tcl}");
+    assert!(!tcl.contains("{{"), "an unrendered placeholder: {tcl}");
+    // Generating again replaces the project.
+    assert!(run(&project).status.success());
+    // A folder codegen did not write is left alone.
+    let foreign = dir.join("mine");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let out = run(&foreign);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not written by edgemoe codegen"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
+}
+
+#[test]
+fn codegen_names_the_field_of_a_design_point_it_cannot_emit() {
+    let dir = scratch("codegen-sat");
+    let config = dir.join("sat.toml");
+    std::fs::write(
+        &config,
+        "[numerics]\nfm = \"ap_fixed<32,10,AP_TRN,AP_SAT>\"\n",
+    )
+    .unwrap();
+    let out = edgemoe()
+        .args(["codegen", "hls", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.join("hls"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("numerics.fm") && stderr.contains("AP_WRAP"),
+        "{stderr}"
+    );
+    assert!(!dir.join("hls").exists());
+}
+
+#[test]
+fn cosim_reports_every_unit_in_its_json() {
+    let ap_types = Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/ap_types/ap_fixed.h");
+    if !ap_types.is_file() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true needs the ap_types headers: run ./scripts/setup.sh"
+        );
+        eprintln!("SKIPPED (not in CI): {} not found", ap_types.display());
+        return;
+    }
+    let dir = scratch("cosim");
+    let json = dir.join("cosim.json");
+    let out = edgemoe()
+        .args([
+            "cosim",
+            "hls",
+            "--unit",
+            "exp",
+            "--unit",
+            "div",
+            "--no-frame",
+            "--vectors",
+            "500",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("total mismatches: 0"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["mismatches"], 0);
+    let units = report["units"].as_array().unwrap();
+    let names: Vec<&str> = units.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["exp", "div"]);
+    assert!(units
+        .iter()
+        .all(|u| u["vectors"] == 500 && u["mismatches"] == 0));
+}

@@ -1,0 +1,62 @@
+// patch_embed: one patch row at a time: its pixel lines are read once and every patch of the row and
+// every output dimension accumulates floor(pixel * w) over (channel, line, pixel), starting from the
+// bias; the row then leaves with the position embedding added. The compute loop's II is
+// arch.ii.patch_embed = {{ii_patch_embed}} (Edge-MoE: 3, limited by the partial-sum buffer's ports).
+#include "patch_embed.h"
+
+namespace edgemoe {
+
+namespace {
+
+void read_patch_row(const pixel_t *image, int patch_row,
+                    pixel_t lines[IMAGE_CHANNELS][PATCH][IMAGE_WIDTH]) {
+    for (int c = 0; c < IMAGE_CHANNELS; ++c) {
+        for (int y = 0; y < PATCH; ++y) {
+            for (int x = 0; x < IMAGE_WIDTH; ++x) {
+                HLS_PRAGMA(pipeline II=1)
+                lines[c][y][x] = image[(c * IMAGE_HEIGHT + patch_row * PATCH + y) * IMAGE_WIDTH + x];
+            }
+        }
+    }
+}
+
+} // namespace
+
+void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt_bias_t *bias,
+                 const fm_t *pos_embed, fm_t *x) {
+    pixel_t lines[IMAGE_CHANNELS][PATCH][IMAGE_WIDTH];
+    HLS_PRAGMA(array_partition variable=lines dim=3 cyclic factor={{patch}})
+    fm_t patches[PATCH_COLS][EMBED_DIM];
+    for (int d = 0; d < EMBED_DIM; ++d) {
+        HLS_PRAGMA(pipeline II=1)
+        x[d] = pos_embed[d];
+    }
+    for (int py = 0; py < PATCH_ROWS; ++py) {
+        read_patch_row(image, py, lines);
+        for (int c = 0; c < IMAGE_CHANNELS; ++c) {
+            for (int y = 0; y < PATCH; ++y) {
+                for (int px = 0; px < PATCH_COLS; ++px) {
+                    for (int d = 0; d < EMBED_DIM; ++d) {
+                        HLS_PRAGMA(pipeline II={{ii_patch_embed}})
+                        fm_t acc = (c == 0 && y == 0) ? fm_t(bias[d]) : patches[px][d];
+                        for (int xx = 0; xx < PATCH; ++xx) {
+                            const int w_at = ((d * IMAGE_CHANNELS + c) * PATCH + y) * PATCH + xx;
+                            acc += lines[c][y][px * PATCH + xx] * weights[w_at];
+                        }
+                        patches[px][d] = acc;
+                    }
+                }
+            }
+        }
+        for (int px = 0; px < PATCH_COLS; ++px) {
+            for (int d = 0; d < EMBED_DIM; ++d) {
+                HLS_PRAGMA(pipeline II=1)
+                const int token = 1 + py * PATCH_COLS + px;
+                fm_t out = patches[px][d] + pos_embed[token * EMBED_DIM + d];
+                x[token * EMBED_DIM + d] = out;
+            }
+        }
+    }
+}
+
+} // namespace edgemoe

@@ -1,0 +1,27 @@
+// tb_layernorm: each group's gamma and beta, then every token through the unit.
+#include "bench.h"
+#include "layernorm.h"
+
+using namespace edgemoe;
+
+int main(int argc, char **argv) {
+    tb::bench bench("layernorm", argc, argv);
+    static wt_norm_t gamma[EMBED_DIM];
+    static wt_bias_t beta[EMBED_DIM];
+    static fm_t x[EMBED_DIM];
+    static fm_t y[EMBED_DIM];
+    for (const tb::vector_group &g : bench.vectors().groups) {
+        for (int d = 0; d < EMBED_DIM; ++d) {
+            gamma[d] = tb::value<wt_norm_t>(g.params[d]);
+            beta[d] = tb::value<wt_bias_t>(g.params[EMBED_DIM + d]);
+        }
+        for (int c = 0; c < g.cases; ++c) {
+            for (int d = 0; d < EMBED_DIM; ++d) x[d] = tb::value<fm_t>(g.input(c)[d]);
+            layernorm(x, y, gamma, beta, 1);
+            tb::words_t got(EMBED_DIM);
+            for (int d = 0; d < EMBED_DIM; ++d) got[d] = tb::word(y[d]);
+            bench.check(g, c, got);
+        }
+    }
+    return bench.finish();
+}
