@@ -44,6 +44,8 @@ pub struct Config {
     pub numerics: Numerics,
     /// Where it came from, for messages.
     pub source: String,
+    /// The text it was parsed from, to locate problems found later (e.g. by codegen).
+    pub text: String,
 }
 
 /// One problem in a config file, located.
@@ -161,6 +163,7 @@ impl Config {
                 raw,
                 numerics,
                 source: file.to_string(),
+                text: text.to_string(),
             }),
             _ => {
                 let doc = toml_edit::Document::parse(text).ok();
@@ -174,6 +177,28 @@ impl Config {
                         .collect(),
                 ))
             }
+        }
+    }
+
+    /// A problem with `key` found after loading, located in the file like a validation error (at the
+    /// key's value, or the nearest table written; unlocated when the key was left to its default).
+    pub fn error_at(&self, key: &str, reason: &str) -> ConfigError {
+        let span = toml_edit::Document::parse(self.text.as_str())
+            .ok()
+            .and_then(|d| key_span(&d, key));
+        let (line, column) = match span {
+            Some(s) => {
+                let (l, c) = line_col(&self.text, s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        ConfigError {
+            file: self.source.clone(),
+            line,
+            column,
+            key: key.to_string(),
+            reason: reason.to_string(),
         }
     }
 

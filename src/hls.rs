@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use codegen::cosim::{self, Bench, Toolchain};
 use codegen::design::Design;
-use codegen::hls::FrameInput;
+use codegen::hls::{BuildError, FrameInput};
 use codegen::unit::Unit;
 use codegen::Project;
 use golden::model::forward::forward_fixed;
@@ -110,8 +110,14 @@ fn build(
         task: args.task,
         notes: &loaded.loaded.notices,
     });
-    let project = codegen::hls::build(&design, &c.source, units, n, input)
-        .with_context(|| format!("{}: cannot emit HLS for this design point", c.source))?;
+    let project = match codegen::hls::build(&design, &c.source, units, n, input) {
+        Ok(p) => p,
+        Err(BuildError::Design(e)) => {
+            let located = c.error_at(&e.key, &format!("cannot emit HLS: {}", e.reason));
+            anyhow::bail!("{located}")
+        }
+        Err(e) => return Err(e).context(format!("{}: cannot emit HLS", c.source)),
+    };
     Ok(Built {
         project,
         seconds: start.elapsed().as_secs_f64(),

@@ -117,15 +117,15 @@ void write_attn_matmul_v(hls::stream<fm_block_t> &out_stream, fm_t *out) {
 void attn_av(const fm_t *v, const heads_t *attn, const softmax_info_row_t *info, fm_t *out) {
     HLS_PRAGMA(dataflow)
     hls::stream<fm_block_t> v_stream("v_stream");
-    HLS_PRAGMA(stream variable=v_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=v_stream depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<heads_t> scores("attn_scores");
-    HLS_PRAGMA(stream variable=scores depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=scores depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<attn_parallel_t> packed("attn_packed");
-    HLS_PRAGMA(stream variable=packed depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=packed depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<softmax_info_row_t> info_stream("softmax_info");
-    HLS_PRAGMA(stream variable=info_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=info_stream depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<fm_block_t> out_stream("attn_v_out");
-    HLS_PRAGMA(stream variable=out_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=out_stream depth={{fifo_stream}})  // arch.fifo.stream
     read_kv(v, v_stream);
     read_attn(attn, scores);
     read_attn_softmax_info(info, info_stream);

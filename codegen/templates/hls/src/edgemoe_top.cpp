@@ -109,8 +109,8 @@ void edgemoe_top(
     HLS_PRAGMA(array_partition variable=linear_pong dim=3 complete)
     static linear_bias_t bias_ping;
     static linear_bias_t bias_pong;
-    HLS_PRAGMA(array_partition variable=bias_ping cyclic factor={{linear_tile_out}})
-    HLS_PRAGMA(array_partition variable=bias_pong cyclic factor={{linear_tile_out}})
+    HLS_PRAGMA(array_partition variable=bias_ping cyclic factor={{linear_tile_out}})  // arch.linear_tile_out
+    HLS_PRAGMA(array_partition variable=bias_pong cyclic factor={{linear_tile_out}})  // arch.linear_tile_out
     static wt_norm_t gamma[EMBED_DIM];
     static wt_bias_t beta[EMBED_DIM];
     static gate_choice_t choices[TOKENS];

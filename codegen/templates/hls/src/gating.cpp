@@ -30,7 +30,7 @@ gate_choice_t gate_token(const fm_t *x, const wt_linear_t w_gate[EXPERTS][EMBED_
     }
     softmax_state state = softmax_reset();
     for (int e = 0; e < EXPERTS; ++e) {
-        HLS_PRAGMA(pipeline II={{ii_gate_softmax}})
+        HLS_PRAGMA(pipeline II={{ii_gate_softmax}})  // arch.ii.gate_softmax
         softmax_update(state, logits[e]);
     }
     gate_choice_t c;

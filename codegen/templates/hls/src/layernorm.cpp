@@ -54,7 +54,7 @@ void layernorm_token(const fm_t *in, fm_t *out, const wt_norm_t gamma[EMBED_DIM]
                      const wt_bias_t beta[EMBED_DIM]) {
     HLS_PRAGMA(dataflow)
     hls::stream<fm_t> x_stream("layernorm_x");
-    HLS_PRAGMA(stream variable=x_stream depth={{layernorm_x_depth}})
+    HLS_PRAGMA(stream variable=x_stream depth={{layernorm_x_depth}})  // model.embed_dim: the whole token
     hls::stream<layernorm_stats> stats_stream("layernorm_stats");
     layernorm_accumulate(in, x_stream, stats_stream);
     layernorm_output(x_stream, stats_stream, gamma, beta, out);

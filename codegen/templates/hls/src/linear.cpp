@@ -131,11 +131,11 @@ void linear(const fm_t *src, fm_t *dst, const linear_weights_t weights, const li
             const linear_args &args, const ap_uint<32> *queue, const fm_t *scores) {
     HLS_PRAGMA(dataflow)
     hls::stream<linear_in_t> in_stream("linear_in");
-    HLS_PRAGMA(stream variable=in_stream depth={{fifo_linear_in}})
+    HLS_PRAGMA(stream variable=in_stream depth={{fifo_linear_in}})  // arch.fifo.linear_in
     hls::stream<linear_out_t> out_stream("linear_out");
-    HLS_PRAGMA(stream variable=out_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=out_stream depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<ap_uint<32> > index_stream("linear_index");
-    HLS_PRAGMA(stream variable=index_stream depth={{fifo_index_stream}})
+    HLS_PRAGMA(stream variable=index_stream depth={{fifo_index_stream}})  // arch.fifo.index_stream
     read_in_stream(src, args, queue, in_stream, index_stream);
     compute_linear_on_stream(in_stream, out_stream, weights, bias, args);
     write_out_stream(out_stream, index_stream, dst, args, scores);

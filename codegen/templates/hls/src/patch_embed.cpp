@@ -25,7 +25,7 @@ void read_patch_row(const pixel_t *image, int patch_row,
 void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt_bias_t *bias,
                  const fm_t *pos_embed, fm_t *x) {
     pixel_t lines[IMAGE_CHANNELS][PATCH][IMAGE_WIDTH];
-    HLS_PRAGMA(array_partition variable=lines dim=3 cyclic factor={{patch}})
+    HLS_PRAGMA(array_partition variable=lines dim=3 cyclic factor={{patch}})  // model.patch
     fm_t patches[PATCH_COLS][EMBED_DIM];
     for (int d = 0; d < EMBED_DIM; ++d) {
         HLS_PRAGMA(pipeline II=1)
@@ -37,7 +37,7 @@ void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt
             for (int y = 0; y < PATCH; ++y) {
                 for (int px = 0; px < PATCH_COLS; ++px) {
                     for (int d = 0; d < EMBED_DIM; ++d) {
-                        HLS_PRAGMA(pipeline II={{ii_patch_embed}})
+                        HLS_PRAGMA(pipeline II={{ii_patch_embed}})  // arch.ii.patch_embed
                         fm_t acc = (c == 0 && y == 0) ? fm_t(bias[d]) : patches[px][d];
                         for (int xx = 0; xx < PATCH; ++xx) {
                             const int w_at = ((d * IMAGE_CHANNELS + c) * PATCH + y) * PATCH + xx;

@@ -7,7 +7,7 @@ void patch_reorder(const gate_choice_t choices[TOKENS], expert_queues_t &queues)
     for (int e = 0; e < EXPERTS; ++e) queues.len[e] = 0;
     for (int t = 0; t < TOKENS; ++t) {
         for (int k = 0; k < TOP_K; ++k) {
-            HLS_PRAGMA(pipeline II={{ii_write_gate_results}})
+            HLS_PRAGMA(pipeline II={{ii_write_gate_results}})  // arch.ii.write_gate_results
             const int e = choices[t].expert[k];
             const int at = queues.len[e];
             queues.token[e][at] = t;

@@ -94,7 +94,7 @@ void finalize_attn(hls::stream<attn_parallel_t> &scores, hls::stream<softmax_inf
         for (int key = 0; key < TOKENS; ++key) {
             const attn_parallel_t s = scores.read();
             for (int lane = 0; lane < ATTN_LANES; ++lane) {
-                HLS_PRAGMA(pipeline II={{ii_finalize_attn}})
+                HLS_PRAGMA(pipeline II={{ii_finalize_attn}})  // arch.ii.finalize_attn
                 const int row = lane_row(b, key, lane);
                 if (row < 0) continue;
                 softmax_info_row_t info;
@@ -136,15 +136,15 @@ void write_attn_softmax_info(hls::stream<softmax_info_row_t> &info_stream, softm
 void qk_scores(const fm_t *q, const fm_t *k, heads_t *attn, softmax_info_row_t *info) {
     HLS_PRAGMA(dataflow)
     hls::stream<fm_block_t> q_stream("q_stream");
-    HLS_PRAGMA(stream variable=q_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=q_stream depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<fm_block_t> k_stream("k_stream");
-    HLS_PRAGMA(stream variable=k_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=k_stream depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<attn_parallel_t> to_write("attn_to_write");
-    HLS_PRAGMA(stream variable=to_write depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=to_write depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<attn_parallel_t> to_finalize("attn_to_finalize");
-    HLS_PRAGMA(stream variable=to_finalize depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=to_finalize depth={{fifo_stream}})  // arch.fifo.stream
     hls::stream<softmax_info_row_t> info_stream("softmax_info");
-    HLS_PRAGMA(stream variable=info_stream depth={{fifo_stream}})
+    HLS_PRAGMA(stream variable=info_stream depth={{fifo_stream}})  // arch.fifo.stream
     read_x(q, q_stream);
     read_kv(k, k_stream);
     compute(q_stream, k_stream, to_write, to_finalize);
