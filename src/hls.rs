@@ -34,9 +34,9 @@ pub struct CodegenArgs {
     /// The project folder (replaced if codegen wrote it before; refused if it holds anything else).
     #[arg(long)]
     out: PathBuf,
-    /// Golden vectors per unit in `vectors/`.
-    #[arg(long, default_value_t = 1000)]
-    vectors: usize,
+    /// Golden vectors per unit in `vectors/` (1 to 1,000,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    vectors: u64,
     #[command(flatten)]
     frame: FrameArgs,
 }
@@ -47,9 +47,9 @@ pub struct CosimArgs {
     /// What to build and compare.
     #[arg(value_enum)]
     target: Target,
-    /// Vectors per unit.
-    #[arg(long, default_value_t = 1000)]
-    vectors: usize,
+    /// Vectors per unit (1 to 1,000,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    vectors: u64,
     /// Only these units (repeatable); every unit when absent.
     #[arg(long = "unit", value_parser = parse_unit)]
     units: Vec<Unit>,
@@ -128,7 +128,13 @@ fn build(
 pub fn codegen(args: &CodegenArgs) -> anyhow::Result<i32> {
     let Target::Hls = args.target;
     let loaded = args.frame.load()?;
-    let built = build(&loaded, &args.frame, &Unit::ALL, args.vectors, true)?;
+    let built = build(
+        &loaded,
+        &args.frame,
+        &Unit::ALL,
+        args.vectors as usize,
+        true,
+    )?;
     built.project.write(&args.out)?;
     let bytes: usize = built.project.files.iter().map(|(_, c)| c.len()).sum();
     println!(
@@ -137,7 +143,7 @@ pub fn codegen(args: &CodegenArgs) -> anyhow::Result<i32> {
         loaded.config.source,
         built.project.files.len() + 1,
         bytes as f64 / 1e6,
-        args.vectors.max(1),
+        args.vectors,
         args.frame.task,
         built.seconds
     );
@@ -196,7 +202,7 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
         u
     };
     let frame = !args.no_frame;
-    let built = build(&loaded, &args.frame, &units, args.vectors, frame)?;
+    let built = build(&loaded, &args.frame, &units, args.vectors as usize, frame)?;
     let (dir, temporary) = match &args.keep {
         Some(d) => (d.clone(), false),
         None => (
@@ -218,8 +224,12 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let quiet = |_: &str| {};
-    let result = cosim::run(&dir, &benches, &toolchain, jobs, &quiet);
+    // A spinner on a terminal's stderr (indicatif draws nothing when stderr is not a terminal).
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let report_step = |msg: &str| bar.set_message(msg.to_string());
+    let result = cosim::run(&dir, &benches, &toolchain, jobs, &report_step);
+    bar.finish_and_clear();
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -235,7 +245,7 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
         a.attn_lanes,
         a.linear_tile_out,
         a.linear_tile_in,
-        args.vectors.max(1),
+        args.vectors,
         toolchain.ap_types.display()
     );
     println!(
@@ -330,7 +340,7 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
         let json = CosimJson {
             config: c.source.clone(),
             target: "hls",
-            vectors_per_unit: args.vectors.max(1),
+            vectors_per_unit: args.vectors as usize,
             units: units_json,
             mismatches,
             compile: report

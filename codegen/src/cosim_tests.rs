@@ -134,52 +134,77 @@ fn the_default_design_point_matches_golden_unit_by_unit_and_over_a_frame() {
 }
 
 #[test]
-fn a_second_design_point_changes_the_code_and_still_matches() {
+fn one_lane_a_narrow_tile_and_an_exp_bridged_format_match_over_a_frame() {
+    // ap_fixed<34,10>: max(I - 1, W - I) = 24 is outside the native exp family, so the emitted exp is
+    // the saturating bridge through ap_fixed<32,10>.
     let numerics = NumericsConfig {
-        fm: "ap_fixed<24,8>".parse().unwrap(),
+        fm: "ap_fixed<34,10>".parse().unwrap(),
         ..NumericsConfig::default()
     }
     .validate()
     .unwrap();
     let arch = ArchConfig {
-        attn_lanes: 8,
-        linear_tile_out: 32,
+        attn_lanes: 1,
+        linear_tile_in: 8,
+        linear_tile_out: 4,
         ..ArchConfig::default()
     };
-    let mut config_h = String::new();
+    let mut emitted = (String::new(), String::new());
     let Some(report) = cosim(
-        "p8-fm24",
+        "p1-fm34",
         &numerics,
         &arch,
-        &[Unit::Exp, Unit::Linear, Unit::QkScores, Unit::AttnAv],
+        &[
+            Unit::Exp,
+            Unit::Softmax,
+            Unit::Linear,
+            Unit::QkScores,
+            Unit::AttnAv,
+        ],
         200,
-        false,
+        true,
         |dir| {
-            config_h = std::fs::read_to_string(dir.join("include/edgemoe_config.h")).unwrap();
-            let types = std::fs::read_to_string(dir.join("include/edgemoe_types.h")).unwrap();
-            assert!(types.contains("typedef ap_fixed<24,8> fm_t;"), "{types}");
+            let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+            emitted = (read("include/edgemoe_config.h"), read("src/exp.cpp"));
         },
     ) else {
         return;
     };
-    assert!(config_h.contains("const int ATTN_LANES = 8;"), "{config_h}");
+    let (config_h, exp_cpp) = emitted;
+    assert!(config_h.contains("const int ATTN_LANES = 1;"), "{config_h}");
     assert!(
-        config_h.contains("const int LINEAR_TILE_OUT = 32;"),
+        config_h.contains("const int LINEAR_TILE_IN = 8;"),
         "{config_h}"
+    );
+    assert!(
+        exp_cpp.contains("typedef ap_fixed<32, 10, AP_TRN, AP_SAT> native_t;"),
+        "{exp_cpp}"
     );
     assert_clean(&report);
 }
 
 #[test]
-fn one_gelu_table_entry_one_lsb_off_is_reported_with_its_inputs() {
+fn one_lsb_off_in_a_gelu_table_entry_or_a_frame_tap_is_reported_where_it_is() {
     let Some(report) = cosim(
         "mutant",
         &Numerics::default(),
         &ArchConfig::default(),
         &[Unit::Gelu, Unit::Recip],
         2000,
-        false,
+        true,
         |dir| {
+            // One value of golden's first tap one LSB off: the frame bench must name it (and then
+            // every tap from the first GELU on differs, through the mutated table).
+            let manifest = std::fs::read_to_string(dir.join("vectors/frame/manifest.txt")).unwrap();
+            let line = manifest
+                .lines()
+                .find(|l| l.starts_with("tap patch_embed "))
+                .unwrap();
+            let offset: usize = line.rsplit(' ').next().unwrap().parse().unwrap();
+            let taps = dir.join("vectors/frame/taps.bin");
+            let mut bytes = std::fs::read(&taps).unwrap();
+            bytes[offset] ^= 1;
+            std::fs::write(&taps, bytes).unwrap();
             // Entry 1 of the correction table, delta(1/32) in fm_t LSBs, one LSB up.
             let path = dir.join("include/gelu_table.h");
             let text = std::fs::read_to_string(&path).unwrap();
@@ -198,4 +223,12 @@ fn one_gelu_table_entry_one_lsb_off_is_reported_with_its_inputs() {
     let first = gelu.first.as_deref().unwrap();
     assert!(first.contains(" in [") && first.contains("expected [") && first.contains("got ["));
     assert_eq!(report.benches[1].mismatches, 0, "recip is untouched");
+    let frame = &report.benches[2];
+    assert!(frame.mismatches > 1, "{}", frame.line);
+    let first = frame.first.as_deref().unwrap();
+    assert!(
+        first.starts_with("tap patch_embed [0][0]"),
+        "{}",
+        frame.line
+    );
 }

@@ -202,6 +202,44 @@ fn variables(design: &Design, config_name: &str) -> Result<Vars, TemplateError> 
         .set("clock_mhz", a.clock_mhz)
         .set("part", &design.board.part)
         .set("board", &design.board.name);
+    // m_axi depths (elements behind each pointer): what C/RTL co-simulation sizes its memories by.
+    let (c, h, w, p, d) = (
+        m.image_channels,
+        m.image_height,
+        m.image_width,
+        m.patch,
+        m.embed_dim,
+    );
+    let (t, e) = (design.tokens(), m.experts);
+    let (dense, moe) = (dense_seen, moe_seen);
+    for (port, depth) in [
+        ("image", c * h * w),
+        ("patch_weight", d * c * p * p),
+        ("patch_bias", d),
+        ("pos_embed", t * d),
+        ("attn_weight", m.depth * 4 * d * d),
+        ("attn_bias", m.depth * 4 * d),
+        ("norm_weight", m.depth * 2 * d),
+        ("norm_bias", m.depth * 2 * d),
+        ("mlp_fc1_weight", dense * m.mlp_hidden * d),
+        ("mlp_fc1_bias", dense * m.mlp_hidden),
+        ("mlp_fc2_weight", dense * d * m.mlp_hidden),
+        ("mlp_fc2_bias", dense * d),
+        ("moe_w_gate", moe * e * d),
+        ("moe_fc1_weight", moe * e * m.expert_hidden * d),
+        ("moe_fc1_bias", moe * e * m.expert_hidden),
+        ("moe_fc2_weight", moe * e * d * m.expert_hidden),
+        ("moe_fc2_bias", moe * e * d),
+        ("x", t * d),
+        ("tmp1", t * d),
+        ("tmp2", t * d),
+        ("tmp3", t * d),
+        ("hidden", t * design.linear_max_dim()),
+        ("attn", design.query_blocks() * t * a.attn_lanes),
+        ("attn_info", t),
+    ] {
+        v.set(&format!("depth_{port}"), depth.max(1));
+    }
     // ROM contents
     let t = tables();
     v.set("exp_hi", rom(&t.exp_hi, 4))

@@ -137,8 +137,13 @@ fn write_words(s: &mut String, words: &[u64], per_line: usize) {
     }
 }
 
-/// The word for raw `raw` of format `f`: its bits, masked to the width.
+/// The word for raw `raw` of format `f`: its bits, masked to the width. The raw must be a value of
+/// `f`: masking an out-of-range raw would hand the bench a different number than golden computed on.
 pub fn word(raw: i64, f: &Format) -> u64 {
+    debug_assert!(
+        (f.min_raw()..=f.max_raw()).contains(&raw),
+        "raw {raw} is not a value of {f}"
+    );
     mask(raw, f.width())
 }
 

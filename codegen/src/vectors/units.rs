@@ -196,8 +196,14 @@ impl Gen<'_> {
             let row: Vec<i64> = match case {
                 0 => vec![0; len],
                 1 => vec![fm.min_raw(); len],
-                2 => (0..len as i64).map(|i| i * fm.one_raw() / 8).collect(),
-                3 => (0..len as i64).map(|i| -i * fm.one_raw() / 8).collect(),
+                // Rising and falling ramps (every score a new maximum, or none), wrapped into fm_t as
+                // the unit would see them.
+                2 => (0..len as i64)
+                    .map(|i| fm.wrap_raw((i * fm.one_raw() / 8) as i128))
+                    .collect(),
+                3 => (0..len as i64)
+                    .map(|i| fm.wrap_raw((-i * fm.one_raw() / 8) as i128))
+                    .collect(),
                 _ => {
                     let wide = rng.below(8) == 0;
                     (0..len)
@@ -258,7 +264,7 @@ impl Gen<'_> {
             for _ in 0..count {
                 let x: Vec<i64> = match case {
                     // A constant token (variance floors to ≤ 0), a tiny alternating one (rstd wraps).
-                    0 => vec![-12345; d],
+                    0 => vec![fm.wrap_raw(-12345); d],
                     1 => (0..d).map(|i| if i % 2 == 0 { 3 } else { -3 }).collect(),
                     2 => vec![0; d],
                     _ => {

@@ -33,7 +33,7 @@ void load_linear_bias(const wt_bias_t *src, linear_bias_t buffer, int out_dim);
 // y = [GELU](x W^T + b) for every row: src[row][in_dim] -> dst[row][out_dim], rows 0..tokens-1, or the
 // queue's token indices with use_expert (scores[i] scales entry i with use_score).
 void linear(const fm_t *src, fm_t *dst, const linear_weights_t weights, const linear_bias_t bias,
-            const linear_args &args, const ap_uint<32> *queue, const fm_t *scores);
+            linear_args args, const ap_uint<32> *queue, const fm_t *scores);
 
 } // namespace edgemoe
 

@@ -1,6 +1,7 @@
 // edgemoe_top: sequential over blocks (pipeline off), each step one call of a unit on DDR buffers, as
-// Edge-MoE's ViT_compute. The linear unit alternates two weight buffers (ping, pong) so a load can
-// overlap the compute before it.
+// Edge-MoE's ViT_compute. The linear unit alternates two weight buffers (ping, pong) as Edge-MoE does;
+// the calls here run one after another (arch.weight_load = "serial"): whether HLS overlaps a load with
+// the compute before it is left to its scheduler, as in the original (edge-moe.md §8, UNCONFIRMED).
 #include "edgemoe_top.h"
 
 #include "attn_av.h"
@@ -74,30 +75,30 @@ void edgemoe_top(
     edgemoe::fm_t *hidden,
     edgemoe::heads_t *attn,
     edgemoe::softmax_info_row_t *attn_info) {
-    HLS_PRAGMA(interface m_axi port=image offset=slave bundle=inout1)
-    HLS_PRAGMA(interface m_axi port=patch_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=patch_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=pos_embed offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=attn_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=attn_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=norm_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=norm_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=mlp_fc1_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=mlp_fc1_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=mlp_fc2_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=mlp_fc2_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=moe_w_gate offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=moe_fc1_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=moe_fc1_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=moe_fc2_weight offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=moe_fc2_bias offset=slave bundle=weights)
-    HLS_PRAGMA(interface m_axi port=x offset=slave bundle=inout2)
-    HLS_PRAGMA(interface m_axi port=tmp1 offset=slave bundle=inout1)
-    HLS_PRAGMA(interface m_axi port=tmp2 offset=slave bundle=inout2)
-    HLS_PRAGMA(interface m_axi port=tmp3 offset=slave bundle=inout3)
-    HLS_PRAGMA(interface m_axi port=hidden offset=slave bundle=inout4)
-    HLS_PRAGMA(interface m_axi port=attn offset=slave bundle=inout1)
-    HLS_PRAGMA(interface m_axi port=attn_info offset=slave bundle=inout4)
+    HLS_PRAGMA(interface m_axi port=image offset=slave bundle=inout1 depth={{depth_image}})
+    HLS_PRAGMA(interface m_axi port=patch_weight offset=slave bundle=weights depth={{depth_patch_weight}})
+    HLS_PRAGMA(interface m_axi port=patch_bias offset=slave bundle=weights depth={{depth_patch_bias}})
+    HLS_PRAGMA(interface m_axi port=pos_embed offset=slave bundle=weights depth={{depth_pos_embed}})
+    HLS_PRAGMA(interface m_axi port=attn_weight offset=slave bundle=weights depth={{depth_attn_weight}})
+    HLS_PRAGMA(interface m_axi port=attn_bias offset=slave bundle=weights depth={{depth_attn_bias}})
+    HLS_PRAGMA(interface m_axi port=norm_weight offset=slave bundle=weights depth={{depth_norm_weight}})
+    HLS_PRAGMA(interface m_axi port=norm_bias offset=slave bundle=weights depth={{depth_norm_bias}})
+    HLS_PRAGMA(interface m_axi port=mlp_fc1_weight offset=slave bundle=weights depth={{depth_mlp_fc1_weight}})
+    HLS_PRAGMA(interface m_axi port=mlp_fc1_bias offset=slave bundle=weights depth={{depth_mlp_fc1_bias}})
+    HLS_PRAGMA(interface m_axi port=mlp_fc2_weight offset=slave bundle=weights depth={{depth_mlp_fc2_weight}})
+    HLS_PRAGMA(interface m_axi port=mlp_fc2_bias offset=slave bundle=weights depth={{depth_mlp_fc2_bias}})
+    HLS_PRAGMA(interface m_axi port=moe_w_gate offset=slave bundle=weights depth={{depth_moe_w_gate}})
+    HLS_PRAGMA(interface m_axi port=moe_fc1_weight offset=slave bundle=weights depth={{depth_moe_fc1_weight}})
+    HLS_PRAGMA(interface m_axi port=moe_fc1_bias offset=slave bundle=weights depth={{depth_moe_fc1_bias}})
+    HLS_PRAGMA(interface m_axi port=moe_fc2_weight offset=slave bundle=weights depth={{depth_moe_fc2_weight}})
+    HLS_PRAGMA(interface m_axi port=moe_fc2_bias offset=slave bundle=weights depth={{depth_moe_fc2_bias}})
+    HLS_PRAGMA(interface m_axi port=x offset=slave bundle=inout2 depth={{depth_x}})
+    HLS_PRAGMA(interface m_axi port=tmp1 offset=slave bundle=inout1 depth={{depth_tmp1}})
+    HLS_PRAGMA(interface m_axi port=tmp2 offset=slave bundle=inout2 depth={{depth_tmp2}})
+    HLS_PRAGMA(interface m_axi port=tmp3 offset=slave bundle=inout3 depth={{depth_tmp3}})
+    HLS_PRAGMA(interface m_axi port=hidden offset=slave bundle=inout4 depth={{depth_hidden}})
+    HLS_PRAGMA(interface m_axi port=attn offset=slave bundle=inout1 depth={{depth_attn}})
+    HLS_PRAGMA(interface m_axi port=attn_info offset=slave bundle=inout4 depth={{depth_attn_info}})
     HLS_PRAGMA(interface s_axilite port=return)
     using namespace edgemoe;
 
@@ -115,6 +116,10 @@ void edgemoe_top(
     static wt_bias_t beta[EMBED_DIM];
     static gate_choice_t choices[TOKENS];
     static expert_queues_t queues;
+    // The running expert's queue, copied out of `queues` so the linear unit reads plain arrays (the
+    // dense layers pass them too, unread).
+    static ap_uint<32> queue_tokens[QUEUE_CAPACITY];
+    static fm_t queue_scores[QUEUE_CAPACITY];
 
     patch_embed(image, patch_weight, patch_bias, pos_embed, x);
     EDGEMOE_TAP(-1, "patch_embed", x, TOKENS, EMBED_DIM, EMBED_DIM);
@@ -136,11 +141,11 @@ void edgemoe_top(
         // 2-3. Q -> tmp2 (ping), K -> tmp3 (pong)
         load_linear_weights(w + 0 * D * D, linear_ping, D, D);
         load_linear_bias(b + 0 * D, bias_ping, D);
-        linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), 0, 0);
+        linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), queue_tokens, queue_scores);
         EDGEMOE_TAP(l, "q", tmp2, TOKENS, D, D);
         load_linear_weights(w + 1 * D * D, linear_pong, D, D);
         load_linear_bias(b + 1 * D, bias_pong, D);
-        linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), 0, 0);
+        linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), queue_tokens, queue_scores);
         EDGEMOE_TAP(l, "k", tmp3, TOKENS, D, D);
 
         // 4. QK^T and the softmax statistics
@@ -149,7 +154,7 @@ void edgemoe_top(
         // 5. V -> tmp2 (ping; Q is no longer needed)
         load_linear_weights(w + 2 * D * D, linear_ping, D, D);
         load_linear_bias(b + 2 * D, bias_ping, D);
-        linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), 0, 0);
+        linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), queue_tokens, queue_scores);
         EDGEMOE_TAP(l, "v", tmp2, TOKENS, D, D);
 
         // 6. softmax(S) V -> tmp1
@@ -159,7 +164,7 @@ void edgemoe_top(
         // 7-8. proj -> tmp3 (pong); x += tmp3
         load_linear_weights(w + 3 * D * D, linear_pong, D, D);
         load_linear_bias(b + 3 * D, bias_pong, D);
-        linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), 0, 0);
+        linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), queue_tokens, queue_scores);
         EDGEMOE_TAP(l, "proj", tmp3, TOKENS, D, D);
         compute_add(x, tmp3);
         EDGEMOE_TAP(l, "x_attn", x, TOKENS, D, D);
@@ -178,11 +183,11 @@ void edgemoe_top(
             const int H = MLP_HIDDEN;
             load_linear_weights(mlp_fc1_weight + slot * H * D, linear_ping, H, D);
             load_linear_bias(mlp_fc1_bias + slot * H, bias_ping, H);
-            linear(tmp1, hidden, linear_ping, bias_ping, direct(D, H, true), 0, 0);
+            linear(tmp1, hidden, linear_ping, bias_ping, direct(D, H, true), queue_tokens, queue_scores);
             EDGEMOE_TAP(l, "mlp_hidden", hidden, TOKENS, H, H);
             load_linear_weights(mlp_fc2_weight + slot * D * H, linear_pong, D, H);
             load_linear_bias(mlp_fc2_bias + slot * D, bias_pong, D);
-            linear(hidden, tmp3, linear_pong, bias_pong, direct(H, D, false), 0, 0);
+            linear(hidden, tmp3, linear_pong, bias_pong, direct(H, D, false), queue_tokens, queue_scores);
             EDGEMOE_TAP(l, "mlp_out", tmp3, TOKENS, D, D);
         } else {
             // 10-11. the MoE: route, group tokens by expert, run each active expert once.
@@ -197,6 +202,11 @@ void edgemoe_top(
                 HLS_PRAGMA(pipeline off)
                 const int e = queues.metaqueue[m];
                 const int expert = slot * EXPERTS + e;
+                for (unsigned i = 0; i < queues.len[e]; ++i) {
+                    HLS_PRAGMA(pipeline II=1)
+                    queue_tokens[i] = queues.token[e][i];
+                    queue_scores[i] = queues.score[e][i];
+                }
                 linear_args fc1;
                 fc1.tokens = queues.len[e];
                 fc1.in_dim = D;
@@ -207,7 +217,7 @@ void edgemoe_top(
                 load_linear_weights(moe_fc1_weight + expert * EH * D, linear_ping, EH, D);
                 load_linear_bias(moe_fc1_bias + expert * EH, bias_ping, EH);
                 // Gathers the queue's tokens from tmp1, scatters hidden rows by token index.
-                linear(tmp1, hidden, linear_ping, bias_ping, fc1, queues.token[e], queues.score[e]);
+                linear(tmp1, hidden, linear_ping, bias_ping, fc1, queue_tokens, queue_scores);
                 linear_args fc2 = fc1;
                 fc2.in_dim = EH;
                 fc2.out_dim = D;
@@ -216,7 +226,7 @@ void edgemoe_top(
                 load_linear_weights(moe_fc2_weight + expert * D * EH, linear_pong, D, EH);
                 load_linear_bias(moe_fc2_bias + expert * D, bias_pong, D);
                 // tmp3[t] += floor(g * y) for every queued token.
-                linear(hidden, tmp3, linear_pong, bias_pong, fc2, queues.token[e], queues.score[e]);
+                linear(hidden, tmp3, linear_pong, bias_pong, fc2, queue_tokens, queue_scores);
             }
             EDGEMOE_TAP(l, "moe_out", tmp3, TOKENS, D, D);
         }

@@ -1,4 +1,4 @@
-// gating: per token, four steps in sequence: BEAT x EXPERTS MACs per cycle for the logits, the online
+// gating: per token, four steps in sequence: BEAT x EXPERTS MACs per iteration for the logits, the online
 // softmax over the experts, top-2 by insertion (strict >, so ties keep the lower index; both start as
 // expert 0 with the fm_t minimum) and the two gate values exp(logit - max) / sum.
 #include "gating.h"

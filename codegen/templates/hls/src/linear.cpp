@@ -24,7 +24,7 @@ int linear_row(const linear_args &args, const ap_uint<32> *queue, int i) {
     return args.use_expert ? int(queue[i]) : i;
 }
 
-void read_in_stream(const fm_t *src, const linear_args &args, const ap_uint<32> *queue,
+void read_in_stream(const fm_t *src, linear_args args, const ap_uint<32> *queue,
                     hls::stream<linear_in_t> &in_stream, hls::stream<ap_uint<32> > &index_stream) {
     const int in_blocks = args.in_dim / LINEAR_TILE_IN;
     for (int i = 0; i < args.tokens; ++i) {
@@ -44,7 +44,7 @@ void read_in_stream(const fm_t *src, const linear_args &args, const ap_uint<32> 
 void compute_linear_on_stream(hls::stream<linear_in_t> &in_stream,
                               hls::stream<linear_out_t> &out_stream,
                               const linear_weights_t weights, const linear_bias_t bias,
-                              const linear_args &args) {
+                              linear_args args) {
     const int in_blocks = args.in_dim / LINEAR_TILE_IN;
     const int out_blocks = args.out_dim / LINEAR_TILE_OUT;
     // The token's input, popped once (on the first output block) and reused by the others.
@@ -78,7 +78,7 @@ void compute_linear_on_stream(hls::stream<linear_in_t> &in_stream,
 }
 
 void write_out_stream(hls::stream<linear_out_t> &out_stream,
-                      hls::stream<ap_uint<32> > &index_stream, fm_t *dst, const linear_args &args,
+                      hls::stream<ap_uint<32> > &index_stream, fm_t *dst, linear_args args,
                       const fm_t *scores) {
     const int out_blocks = args.out_dim / LINEAR_TILE_OUT;
     for (int i = 0; i < args.tokens; ++i) {
@@ -128,7 +128,7 @@ void load_linear_bias(const wt_bias_t *src, linear_bias_t buffer, int out_dim) {
 }
 
 void linear(const fm_t *src, fm_t *dst, const linear_weights_t weights, const linear_bias_t bias,
-            const linear_args &args, const ap_uint<32> *queue, const fm_t *scores) {
+            linear_args args, const ap_uint<32> *queue, const fm_t *scores) {
     HLS_PRAGMA(dataflow)
     hls::stream<linear_in_t> in_stream("linear_in");
     HLS_PRAGMA(stream variable=in_stream depth={{fifo_linear_in}})  // arch.fifo.linear_in

@@ -1,7 +1,8 @@
 // patch_embed: one patch row at a time: its pixel lines are read once and every patch of the row and
 // every output dimension accumulates floor(pixel * w) over (channel, line, pixel), starting from the
-// bias; the row then leaves with the position embedding added. The compute loop's II is
-// arch.ii.patch_embed = {{ii_patch_embed}} (Edge-MoE: 3, limited by the partial-sum buffer's ports).
+// bias; the row then leaves with the position embedding added. The compute loop asks for
+// II = arch.ii.patch_embed = {{ii_patch_embed}} (Edge-MoE reached 3, limited by the partial-sum buffer's
+// ports; its weights sit in on-chip BRAM, here they are read through m_axi, so csynth may relax it).
 #include "patch_embed.h"
 
 namespace edgemoe {

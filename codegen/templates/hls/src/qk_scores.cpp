@@ -1,6 +1,8 @@
-// qk_scores: K is streamed once per query block, one beat per cycle; the query row of lane o arrives
-// only when the key index equals o, so no cycle is spent preloading Q and the DRAM bandwidth is one
-// beat per cycle whatever P is. Row r therefore meets its keys in the order o, o+1, ..., N-1, 0, ...,
+// qk_scores: K is streamed once per query block, one beat per loop iteration; the query row of lane o
+// arrives only when the key index equals o, so no cycle is spent preloading Q and the DRAM traffic is
+// one beat per iteration whatever P is. (The m_axi ports carry one fm_t per access; II=1 on these
+// loops needs BEAT-wide port types, which Edge-MoE has and this project does not yet: csynth reports
+// the II it reaches.) Row r therefore meets its keys in the order o, o+1, ..., N-1, 0, ...,
 // o-1 (o = r mod P), and the online softmax sees them in that order.
 #include "qk_scores.h"
 
@@ -97,16 +99,20 @@ void finalize_attn(hls::stream<attn_parallel_t> &scores, hls::stream<softmax_inf
                 HLS_PRAGMA(pipeline II={{ii_finalize_attn}})  // arch.ii.finalize_attn
                 const int row = lane_row(b, key, lane);
                 if (row < 0) continue;
-                softmax_info_row_t info;
                 for (int h = 0; h < HEADS; ++h) {
                     if (key == lane) state[lane][h] = softmax_reset();  // the row's first key
                     softmax_update(state[lane][h], s.lane[lane].h[h]);
-                    const softmax_info fin = softmax_finish(state[lane][h]);
-                    info.recip_sum[h] = fin.recip_sum;
-                    info.max[h] = fin.max;
                 }
                 // The row's last key: rows leave in order 0, 1, ..., N-1.
-                if (key == (lane == 0 ? TOKENS - 1 : lane - 1)) info_stream.write(info);
+                if (key == (lane == 0 ? TOKENS - 1 : lane - 1)) {
+                    softmax_info_row_t info;
+                    for (int h = 0; h < HEADS; ++h) {
+                        const softmax_info fin = softmax_finish(state[lane][h]);
+                        info.recip_sum[h] = fin.recip_sum;
+                        info.max[h] = fin.max;
+                    }
+                    info_stream.write(info);
+                }
             }
         }
     }

@@ -63,8 +63,13 @@ template <class T>
 std::vector<T> load(const char *name) {
     std::map<std::string, entry>::const_iterator it = tensors.find(name);
     if (it == tensors.end()) die(std::string("manifest has no tensor `") + name + "`");
-    std::vector<T> v(it->second.count);
-    for (long i = 0; i < it->second.count; ++i) v[i] = tb::value<T>(raw(params_bin, it->second, i));
+    const entry &e = it->second;
+    if (e.offset < 0 || e.count < 0 || size_t(e.offset) + size_t(e.count) * e.bytes > params_bin.size()) {
+        die(std::string("tensor `") + name + "` lies outside params.bin");
+    }
+    // One spare element, so an empty tensor (a model without dense or MoE blocks) still has a pointer.
+    std::vector<T> v(e.count + 1);
+    for (long i = 0; i < e.count; ++i) v[i] = tb::value<T>(raw(params_bin, e, i));
     return v;
 }
 
@@ -77,6 +82,9 @@ void compare(int layer, const char *name, const fm_t *values, int rows, int cols
     if (it == taps.end()) die("the kernel produced tap `" + tap + "`, which golden does not have");
     const entry &e = it->second;
     if (e.rows != rows || e.cols != cols) die("tap `" + tap + "` has another shape in golden");
+    if (e.offset < 0 || size_t(e.offset) + size_t(e.count) * e.bytes > taps_bin.size()) {
+        die("tap `" + tap + "` lies outside taps.bin");
+    }
     seen.push_back(tap);
     const uint64_t mask = e.bytes == 8 ? ~uint64_t(0) : ((uint64_t(1) << (8 * e.bytes)) - 1);
     for (int r = 0; r < rows; ++r) {
@@ -161,9 +169,6 @@ int main(int argc, char **argv) {
     std::vector<wt_bias_t> moe_fc1_bias = load<wt_bias_t>("moe_fc1_bias");
     std::vector<wt_linear_t> moe_fc2_weight = load<wt_linear_t>("moe_fc2_weight");
     std::vector<wt_bias_t> moe_fc2_bias = load<wt_bias_t>("moe_fc2_bias");
-    // Empty tensors (no dense or no MoE block) still need a valid pointer.
-    mlp_fc1_weight.resize(mlp_fc1_weight.size() + 1);
-    moe_fc1_weight.resize(moe_fc1_weight.size() + 1);
 
     std::vector<fm_t> x(TOKENS * EMBED_DIM), tmp1(TOKENS * EMBED_DIM), tmp2(TOKENS * EMBED_DIM),
         tmp3(TOKENS * EMBED_DIM), hidden(size_t(TOKENS) * LINEAR_MAX_DIM);
