@@ -104,6 +104,23 @@ bench::bench(const char *unit, int argc, char **argv) : unit_(unit), cases_(0), 
     }
 }
 
+void bench::expect(const vector_group &g, size_t params, int inputs, int outputs) const {
+    if (g.params.size() != params || g.inputs != inputs || g.outputs != outputs) {
+        fprintf(stderr,
+                "%s: a group has %zu parameter words and cases of %d -> %d words; this bench (built for "
+                "this design point) reads %zu and %d -> %d\n",
+                unit_.c_str(), g.params.size(), g.inputs, g.outputs, params, inputs, outputs);
+        exit(2);
+    }
+}
+
+void bench::expect_shared(size_t words) const {
+    if (file_.shared.size() != words) {
+        fprintf(stderr, "%s: %zu shared words; this bench reads %zu\n", unit_.c_str(), file_.shared.size(), words);
+        exit(2);
+    }
+}
+
 void bench::check(const vector_group &g, int c, const words_t &got) {
     ++cases_;
     const uint64_t *expected = g.expected(c);

@@ -43,6 +43,13 @@ public:
 
     const vector_file &vectors() const { return file_; }
 
+    // Checks that a group has the layout this bench reads (exits with status 2 naming the group if not),
+    // so a vector file from another design point cannot make the bench read out of bounds.
+    void expect(const vector_group &g, size_t params, int inputs, int outputs) const;
+
+    // The same for the words every group shares.
+    void expect_shared(size_t words) const;
+
     // Compares one case's outputs with the expected words.
     void check(const vector_group &g, int c, const words_t &got);
 

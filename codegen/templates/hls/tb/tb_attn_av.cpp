@@ -13,6 +13,7 @@ int main(int argc, char **argv) {
     static heads_t attn[ATTN_ENTRIES];
     static softmax_info_row_t info[TOKENS];
     for (const tb::vector_group &g : bench.vectors().groups) {
+        bench.expect(g, n + TOKENS * TOKENS * HEADS + TOKENS * 2 * HEADS, 1, EMBED_DIM);
         for (int i = 0; i < n; ++i) v[i] = tb::value<fm_t>(g.params[i]);
         size_t at = n;
         for (int row = 0; row < TOKENS; ++row) {

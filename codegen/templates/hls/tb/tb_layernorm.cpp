@@ -11,6 +11,7 @@ int main(int argc, char **argv) {
     static fm_t x[EMBED_DIM];
     static fm_t y[EMBED_DIM];
     for (const tb::vector_group &g : bench.vectors().groups) {
+        bench.expect(g, 2 * EMBED_DIM, EMBED_DIM, EMBED_DIM);
         for (int d = 0; d < EMBED_DIM; ++d) {
             gamma[d] = tb::value<wt_norm_t>(g.params[d]);
             beta[d] = tb::value<wt_bias_t>(g.params[EMBED_DIM + d]);

@@ -11,10 +11,16 @@ int main(int argc, char **argv) {
     static linear_weights_t weights;
     static linear_bias_t bias;
     for (const tb::vector_group &g : bench.vectors().groups) {
+        if (g.params.size() < 4) bench.expect(g, 4, 0, 0);  // too short to hold the layer's shape
         const int in_dim = int(g.params[0]);
         const int out_dim = int(g.params[1]);
         const int mode = int(g.params[2]);
         const bool attn_bias = g.params[3] == 0;
+        if (in_dim % LINEAR_TILE_IN != 0 || out_dim % LINEAR_TILE_OUT != 0 || in_dim > LINEAR_MAX_DIM ||
+            out_dim > LINEAR_MAX_DIM) {
+            bench.expect(g, 0, -1, -1);  // a shape this design point's unit cannot take
+        }
+        bench.expect(g, 4 + size_t(in_dim) * out_dim + out_dim, in_dim + (mode == 2 ? 1 + out_dim : 0), out_dim);
         std::vector<wt_linear_t> w(size_t(out_dim) * in_dim);
         for (size_t i = 0; i < w.size(); ++i) w[i] = tb::value<wt_linear_t>(g.params[4 + i]);
         load_linear_weights(w.data(), weights, out_dim, in_dim);

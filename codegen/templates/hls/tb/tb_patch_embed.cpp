@@ -14,11 +14,13 @@ int main(int argc, char **argv) {
     static fm_t pos[TOKENS * EMBED_DIM];
     static pixel_t image[IMAGE_CHANNELS * IMAGE_HEIGHT * IMAGE_WIDTH];
     static fm_t x[TOKENS * EMBED_DIM];
+    bench.expect_shared(size_t(n_w) + EMBED_DIM + TOKENS * EMBED_DIM);
     const tb::words_t &shared = bench.vectors().shared;
     for (int i = 0; i < n_w; ++i) weights[i] = tb::value<wt_patch_embed_t>(shared[i]);
     for (int d = 0; d < EMBED_DIM; ++d) bias[d] = tb::value<wt_bias_t>(shared[n_w + d]);
     for (int i = 0; i < TOKENS * EMBED_DIM; ++i) pos[i] = tb::value<fm_t>(shared[n_w + EMBED_DIM + i]);
     for (const tb::vector_group &g : bench.vectors().groups) {
+        bench.expect(g, n_image, 1, EMBED_DIM);
         for (int i = 0; i < n_image; ++i) image[i] = tb::value<pixel_t>(g.params[i]);
         patch_embed(image, weights, bias, pos, x);
         for (int c = 0; c < g.cases; ++c) {

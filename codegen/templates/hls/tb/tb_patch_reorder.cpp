@@ -10,6 +10,7 @@ int main(int argc, char **argv) {
     static gate_choice_t choices[TOKENS];
     static expert_queues_t queues;
     for (const tb::vector_group &g : bench.vectors().groups) {
+        bench.expect(g, 0, 4 * TOKENS, EXPERTS + 4 * TOKENS + 1 + EXPERTS);
         for (int c = 0; c < g.cases; ++c) {
             const uint64_t *in = g.input(c);
             for (int t = 0; t < TOKENS; ++t) {

@@ -13,6 +13,7 @@ int main(int argc, char **argv) {
     static heads_t attn[ATTN_ENTRIES];
     static softmax_info_row_t info[TOKENS];
     for (const tb::vector_group &g : bench.vectors().groups) {
+        bench.expect(g, 2 * n, 1, TOKENS * HEADS + 2 * HEADS);
         for (int i = 0; i < n; ++i) {
             q[i] = tb::value<fm_t>(g.params[i]);
             k[i] = tb::value<fm_t>(g.params[n + i]);
