@@ -44,6 +44,21 @@ impl Design<'_> {
                 ),
             });
         }
+        let m = self.model;
+        for (key, dim) in [
+            ("mlp_hidden", m.mlp_hidden),
+            ("expert_hidden", m.expert_hidden),
+        ] {
+            if dim % self.arch.beat != 0 {
+                return Err(DesignError {
+                    key: "arch.beat".into(),
+                    reason: format!(
+                        "{} elements per beat do not divide model.{key} = {dim}: the DDR buffers hold whole beats",
+                        self.arch.beat
+                    ),
+                });
+            }
+        }
         if fm.width() > 64 - 2 {
             return Err(DesignError {
                 key: "numerics.fm".into(),

@@ -202,7 +202,8 @@ fn variables(design: &Design, config_name: &str) -> Result<Vars, TemplateError> 
         .set("clock_mhz", a.clock_mhz)
         .set("part", &design.board.part)
         .set("board", &design.board.name);
-    // m_axi depths (elements behind each pointer): what C/RTL co-simulation sizes its memories by.
+    // m_axi depths (elements, or beats for the activation buffers, behind each pointer): what C/RTL
+    // co-simulation sizes its memories by.
     let (c, h, w, p, d) = (
         m.image_channels,
         m.image_height,
@@ -216,7 +217,7 @@ fn variables(design: &Design, config_name: &str) -> Result<Vars, TemplateError> 
         ("image", c * h * w),
         ("patch_weight", d * c * p * p),
         ("patch_bias", d),
-        ("pos_embed", t * d),
+        ("pos_embed", t * d / a.beat),
         ("attn_weight", m.depth * 4 * d * d),
         ("attn_bias", m.depth * 4 * d),
         ("norm_weight", m.depth * 2 * d),
@@ -230,11 +231,11 @@ fn variables(design: &Design, config_name: &str) -> Result<Vars, TemplateError> 
         ("moe_fc1_bias", moe * e * m.expert_hidden),
         ("moe_fc2_weight", moe * e * d * m.expert_hidden),
         ("moe_fc2_bias", moe * e * d),
-        ("x", t * d),
-        ("tmp1", t * d),
-        ("tmp2", t * d),
-        ("tmp3", t * d),
-        ("hidden", t * design.linear_max_dim()),
+        ("x", t * d / a.beat),
+        ("tmp1", t * d / a.beat),
+        ("tmp2", t * d / a.beat),
+        ("tmp3", t * d / a.beat),
+        ("hidden", t * design.linear_max_dim() / a.beat),
         ("attn", design.query_blocks() * t * a.attn_lanes),
         ("attn_info", t),
     ] {

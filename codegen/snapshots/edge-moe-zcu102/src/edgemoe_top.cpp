@@ -19,19 +19,23 @@ namespace {
 tap_hook_t tap_hook = 0;
 }
 void set_tap_hook(tap_hook_t hook) { tap_hook = hook; }
-#define EDGEMOE_TAP(layer, name, values, rows, cols, stride) \
-    do { if (tap_hook) tap_hook(layer, name, values, rows, cols, stride); } while (0)
+#define EDGEMOE_TAP(layer, name, values, rows, cols) \
+    do { if (tap_hook) tap_hook(layer, name, values, rows, cols); } while (0)
 #else
-#define EDGEMOE_TAP(layer, name, values, rows, cols, stride) do { } while (0)
+#define EDGEMOE_TAP(layer, name, values, rows, cols) do { } while (0)
 #endif
 
 namespace {
 
-// x = x + y over the residual stream (compute_add).
-void compute_add(fm_t *x, const fm_t *y) {
-    for (int i = 0; i < TOKENS * EMBED_DIM; ++i) {
+// x = x + y over the residual stream (compute_add), a beat per iteration.
+void compute_add(fm_block_t *x, const fm_block_t *y) {
+    for (int i = 0; i < TOKENS * BEATS_PER_TOKEN; ++i) {
         HLS_PRAGMA(pipeline II=1)
-        x[i] = x[i] + y[i];
+        const fm_block_t a = x[i];
+        const fm_block_t b = y[i];
+        fm_block_t sum;
+        for (int e = 0; e < BEAT; ++e) sum.v[e] = a.v[e] + b.v[e];
+        x[i] = sum;
     }
 }
 
@@ -54,7 +58,7 @@ void edgemoe_top(
     const edgemoe::pixel_t *image,
     const edgemoe::wt_patch_embed_t *patch_weight,
     const edgemoe::wt_bias_t *patch_bias,
-    const edgemoe::fm_t *pos_embed,
+    const edgemoe::fm_block_t *pos_embed,
     const edgemoe::wt_linear_t *attn_weight,
     const edgemoe::wt_attn_bias_t *attn_bias,
     const edgemoe::wt_norm_t *norm_weight,
@@ -68,17 +72,17 @@ void edgemoe_top(
     const edgemoe::wt_bias_t *moe_fc1_bias,
     const edgemoe::wt_linear_t *moe_fc2_weight,
     const edgemoe::wt_bias_t *moe_fc2_bias,
-    edgemoe::fm_t *x,
-    edgemoe::fm_t *tmp1,
-    edgemoe::fm_t *tmp2,
-    edgemoe::fm_t *tmp3,
-    edgemoe::fm_t *hidden,
+    edgemoe::fm_block_t *x,
+    edgemoe::fm_block_t *tmp1,
+    edgemoe::fm_block_t *tmp2,
+    edgemoe::fm_block_t *tmp3,
+    edgemoe::fm_block_t *hidden,
     edgemoe::heads_t *attn,
     edgemoe::softmax_info_row_t *attn_info) {
     HLS_PRAGMA(interface m_axi port=image offset=slave bundle=inout1 depth=98304)
     HLS_PRAGMA(interface m_axi port=patch_weight offset=slave bundle=weights depth=147456)
     HLS_PRAGMA(interface m_axi port=patch_bias offset=slave bundle=weights depth=192)
-    HLS_PRAGMA(interface m_axi port=pos_embed offset=slave bundle=weights depth=24768)
+    HLS_PRAGMA(interface m_axi port=pos_embed offset=slave bundle=weights depth=3096)
     HLS_PRAGMA(interface m_axi port=attn_weight offset=slave bundle=weights depth=1769472)
     HLS_PRAGMA(interface m_axi port=attn_bias offset=slave bundle=weights depth=9216)
     HLS_PRAGMA(interface m_axi port=norm_weight offset=slave bundle=weights depth=4608)
@@ -92,11 +96,11 @@ void edgemoe_top(
     HLS_PRAGMA(interface m_axi port=moe_fc1_bias offset=slave bundle=weights depth=36864)
     HLS_PRAGMA(interface m_axi port=moe_fc2_weight offset=slave bundle=weights depth=7077888)
     HLS_PRAGMA(interface m_axi port=moe_fc2_bias offset=slave bundle=weights depth=18432)
-    HLS_PRAGMA(interface m_axi port=x offset=slave bundle=inout2 depth=24768)
-    HLS_PRAGMA(interface m_axi port=tmp1 offset=slave bundle=inout1 depth=24768)
-    HLS_PRAGMA(interface m_axi port=tmp2 offset=slave bundle=inout2 depth=24768)
-    HLS_PRAGMA(interface m_axi port=tmp3 offset=slave bundle=inout3 depth=24768)
-    HLS_PRAGMA(interface m_axi port=hidden offset=slave bundle=inout4 depth=99072)
+    HLS_PRAGMA(interface m_axi port=x offset=slave bundle=inout2 depth=3096)
+    HLS_PRAGMA(interface m_axi port=tmp1 offset=slave bundle=inout1 depth=3096)
+    HLS_PRAGMA(interface m_axi port=tmp2 offset=slave bundle=inout2 depth=3096)
+    HLS_PRAGMA(interface m_axi port=tmp3 offset=slave bundle=inout3 depth=3096)
+    HLS_PRAGMA(interface m_axi port=hidden offset=slave bundle=inout4 depth=12384)
     HLS_PRAGMA(interface m_axi port=attn offset=slave bundle=inout1 depth=17028)
     HLS_PRAGMA(interface m_axi port=attn_info offset=slave bundle=inout4 depth=129)
     HLS_PRAGMA(interface s_axilite port=return)
@@ -122,7 +126,7 @@ void edgemoe_top(
     static fm_t queue_scores[QUEUE_CAPACITY];
 
     patch_embed(image, patch_weight, patch_bias, pos_embed, x);
-    EDGEMOE_TAP(-1, "patch_embed", x, TOKENS, EMBED_DIM, EMBED_DIM);
+    EDGEMOE_TAP(-1, "patch_embed", x, TOKENS, EMBED_DIM);
 
     const int D = EMBED_DIM;
     for (int l = 0; l < DEPTH; ++l) {
@@ -136,17 +140,17 @@ void edgemoe_top(
             beta[d] = norm_bias[(l * 2 + 0) * D + d];
         }
         layernorm(x, tmp1, gamma, beta, TOKENS);
-        EDGEMOE_TAP(l, "ln1", tmp1, TOKENS, D, D);
+        EDGEMOE_TAP(l, "ln1", tmp1, TOKENS, D);
 
         // 2-3. Q -> tmp2 (ping), K -> tmp3 (pong)
         load_linear_weights(w + 0 * D * D, linear_ping, D, D);
         load_linear_bias(b + 0 * D, bias_ping, D);
         linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), queue_tokens, queue_scores);
-        EDGEMOE_TAP(l, "q", tmp2, TOKENS, D, D);
+        EDGEMOE_TAP(l, "q", tmp2, TOKENS, D);
         load_linear_weights(w + 1 * D * D, linear_pong, D, D);
         load_linear_bias(b + 1 * D, bias_pong, D);
         linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), queue_tokens, queue_scores);
-        EDGEMOE_TAP(l, "k", tmp3, TOKENS, D, D);
+        EDGEMOE_TAP(l, "k", tmp3, TOKENS, D);
 
         // 4. QK^T and the softmax statistics
         qk_scores(tmp2, tmp3, attn, attn_info);
@@ -155,19 +159,19 @@ void edgemoe_top(
         load_linear_weights(w + 2 * D * D, linear_ping, D, D);
         load_linear_bias(b + 2 * D, bias_ping, D);
         linear(tmp1, tmp2, linear_ping, bias_ping, direct(D, D, false), queue_tokens, queue_scores);
-        EDGEMOE_TAP(l, "v", tmp2, TOKENS, D, D);
+        EDGEMOE_TAP(l, "v", tmp2, TOKENS, D);
 
         // 6. softmax(S) V -> tmp1
         attn_av(tmp2, attn, attn_info, tmp1);
-        EDGEMOE_TAP(l, "attn_v", tmp1, TOKENS, D, D);
+        EDGEMOE_TAP(l, "attn_v", tmp1, TOKENS, D);
 
         // 7-8. proj -> tmp3 (pong); x += tmp3
         load_linear_weights(w + 3 * D * D, linear_pong, D, D);
         load_linear_bias(b + 3 * D, bias_pong, D);
         linear(tmp1, tmp3, linear_pong, bias_pong, direct(D, D, false), queue_tokens, queue_scores);
-        EDGEMOE_TAP(l, "proj", tmp3, TOKENS, D, D);
+        EDGEMOE_TAP(l, "proj", tmp3, TOKENS, D);
         compute_add(x, tmp3);
-        EDGEMOE_TAP(l, "x_attn", x, TOKENS, D, D);
+        EDGEMOE_TAP(l, "x_attn", x, TOKENS, D);
 
         // 9. LN2(x) -> tmp1
         for (int d = 0; d < D; ++d) {
@@ -175,7 +179,7 @@ void edgemoe_top(
             beta[d] = norm_bias[(l * 2 + 1) * D + d];
         }
         layernorm(x, tmp1, gamma, beta, TOKENS);
-        EDGEMOE_TAP(l, "ln2", tmp1, TOKENS, D, D);
+        EDGEMOE_TAP(l, "ln2", tmp1, TOKENS, D);
 
         const int slot = BLOCK_FFN_SLOT[l];
         if (!BLOCK_IS_MOE[l]) {
@@ -184,19 +188,21 @@ void edgemoe_top(
             load_linear_weights(mlp_fc1_weight + slot * H * D, linear_ping, H, D);
             load_linear_bias(mlp_fc1_bias + slot * H, bias_ping, H);
             linear(tmp1, hidden, linear_ping, bias_ping, direct(D, H, true), queue_tokens, queue_scores);
-            EDGEMOE_TAP(l, "mlp_hidden", hidden, TOKENS, H, H);
+            EDGEMOE_TAP(l, "mlp_hidden", hidden, TOKENS, H);
             load_linear_weights(mlp_fc2_weight + slot * D * H, linear_pong, D, H);
             load_linear_bias(mlp_fc2_bias + slot * D, bias_pong, D);
             linear(hidden, tmp3, linear_pong, bias_pong, direct(H, D, false), queue_tokens, queue_scores);
-            EDGEMOE_TAP(l, "mlp_out", tmp3, TOKENS, D, D);
+            EDGEMOE_TAP(l, "mlp_out", tmp3, TOKENS, D);
         } else {
             // 10-11. the MoE: route, group tokens by expert, run each active expert once.
             const int EH = EXPERT_HIDDEN;
             gating(tmp1, moe_w_gate + slot * EXPERTS * D, choices, TOKENS);
             patch_reorder(choices, queues);
-            for (int i = 0; i < TOKENS * D; ++i) {
+            for (int i = 0; i < TOKENS * BEATS_PER_TOKEN; ++i) {
                 HLS_PRAGMA(pipeline II=1)
-                tmp3[i] = 0;
+                fm_block_t zero;
+                for (int e = 0; e < BEAT; ++e) zero.v[e] = 0;
+                tmp3[i] = zero;
             }
             for (unsigned m = 0; m < queues.metaqueue_len; ++m) {
                 HLS_PRAGMA(pipeline off)
@@ -228,12 +234,12 @@ void edgemoe_top(
                 // tmp3[t] += floor(g * y) for every queued token.
                 linear(hidden, tmp3, linear_pong, bias_pong, fc2, queue_tokens, queue_scores);
             }
-            EDGEMOE_TAP(l, "moe_out", tmp3, TOKENS, D, D);
+            EDGEMOE_TAP(l, "moe_out", tmp3, TOKENS, D);
         }
 
         // 12. x += tmp3
         compute_add(x, tmp3);
-        EDGEMOE_TAP(l, "x", x, TOKENS, D, D);
+        EDGEMOE_TAP(l, "x", x, TOKENS, D);
     }
 }
 

@@ -7,11 +7,6 @@
 
 namespace edgemoe {
 
-// One AXI beat of activations.
-struct fm_block_t {
-    fm_t v[BEAT];
-};
-
 // The scores of one (query, key) pair, one per head.
 struct heads_t {
     fm_t h[HEADS];

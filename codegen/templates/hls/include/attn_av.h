@@ -8,8 +8,8 @@
 namespace edgemoe {
 
 // out[row][d] = sum over keys of floor(V[key][d] * p(row, key, head(d))), p = exp(fm_t(s - max)) * recip.
-// v, out: [TOKENS][EMBED_DIM]; attn and info as qk_scores writes them.
-void attn_av(const fm_t *v, const heads_t *attn, const softmax_info_row_t *info, fm_t *out);
+// v, out: [TOKENS][BEATS_PER_TOKEN] beats; attn and info as qk_scores writes them.
+void attn_av(const fm_block_t *v, const heads_t *attn, const softmax_info_row_t *info, fm_block_t *out);
 
 } // namespace edgemoe
 

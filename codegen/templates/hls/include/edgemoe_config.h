@@ -45,6 +45,12 @@ const int LINEAR_MAX_IN_BLOCKS = LINEAR_MAX_DIM / LINEAR_TILE_IN;
 const int LINEAR_WEIGHT_BLOCKS = {{linear_weight_blocks}};  // arch.linear_weight_buffer / tile
 const int LINEAR_BIAS_ENTRIES = {{linear_bias_entries}};  // arch.linear_bias_buffer
 
+// One AXI beat of activations: how every activation buffer in DDR is laid out ([row][beat]), so each
+// m_axi access moves BEAT fm_t at once.
+struct fm_block_t {
+    fm_t v[BEAT];
+};
+
 // ---- constants of the numerics ---------------------------------------------------------------------
 // model.attn_scale and model.layernorm_eps, quantised by fm_t's own mode exactly as golden does.
 const double ATTN_SCALE_REAL = {{attn_scale}};

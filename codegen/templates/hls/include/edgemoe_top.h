@@ -8,9 +8,9 @@
 namespace edgemoe {
 
 #ifndef __SYNTHESIS__
-// C simulation only: called after every step with the tensor just produced, [rows][cols] with a row
-// stride of `stride`. `layer` is -1 for patch_embed; `name` is golden's tap name within the block.
-typedef void (*tap_hook_t)(int layer, const char *name, const fm_t *values, int rows, int cols, int stride);
+// C simulation only: called after every step with the tensor just produced, [rows][cols] in beats
+// (cols / BEAT per row). `layer` is -1 for patch_embed; `name` is golden's tap name within the block.
+typedef void (*tap_hook_t)(int layer, const char *name, const fm_block_t *values, int rows, int cols);
 void set_tap_hook(tap_hook_t hook);
 #endif
 
@@ -26,13 +26,15 @@ void set_tap_hook(tap_hook_t hook);
 //   moe_w_gate [MOE_BLOCKS][EXPERTS][EMBED_DIM] (the running task's gate)
 //   moe_fc1_weight [MOE_BLOCKS][EXPERTS][EXPERT_HIDDEN][EMBED_DIM], moe_fc1_bias [..][EXPERT_HIDDEN]
 //   moe_fc2_weight [MOE_BLOCKS][EXPERTS][EMBED_DIM][EXPERT_HIDDEN], moe_fc2_bias [..][EMBED_DIM]
-// Activations: x, tmp1..tmp3 [TOKENS][EMBED_DIM]; hidden [TOKENS][LINEAR_MAX_DIM];
-// attn [ATTN_ENTRIES]; attn_info [TOKENS]. x holds the residual stream after the call.
+//   pos_embed [TOKENS][BEATS_PER_TOKEN] beats
+// Activations, in beats of BEAT fm_t: x, tmp1..tmp3 [TOKENS][BEATS_PER_TOKEN]; hidden
+// [TOKENS][LINEAR_MAX_DIM / BEAT]; then attn [ATTN_ENTRIES]; attn_info [TOKENS]. x holds the residual
+// stream after the call.
 void edgemoe_top(
     const edgemoe::pixel_t *image,
     const edgemoe::wt_patch_embed_t *patch_weight,
     const edgemoe::wt_bias_t *patch_bias,
-    const edgemoe::fm_t *pos_embed,
+    const edgemoe::fm_block_t *pos_embed,
     const edgemoe::wt_linear_t *attn_weight,
     const edgemoe::wt_attn_bias_t *attn_bias,
     const edgemoe::wt_norm_t *norm_weight,
@@ -46,11 +48,11 @@ void edgemoe_top(
     const edgemoe::wt_bias_t *moe_fc1_bias,
     const edgemoe::wt_linear_t *moe_fc2_weight,
     const edgemoe::wt_bias_t *moe_fc2_bias,
-    edgemoe::fm_t *x,
-    edgemoe::fm_t *tmp1,
-    edgemoe::fm_t *tmp2,
-    edgemoe::fm_t *tmp3,
-    edgemoe::fm_t *hidden,
+    edgemoe::fm_block_t *x,
+    edgemoe::fm_block_t *tmp1,
+    edgemoe::fm_block_t *tmp2,
+    edgemoe::fm_block_t *tmp3,
+    edgemoe::fm_block_t *hidden,
     edgemoe::heads_t *attn,
     edgemoe::softmax_info_row_t *attn_info);
 

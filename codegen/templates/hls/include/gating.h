@@ -13,8 +13,8 @@ struct gate_choice_t {
     fm_t score[TOP_K];
 };
 
-// Routes tokens x[tokens][EMBED_DIM] with the task's gate w_gate[EXPERTS][EMBED_DIM] (no bias).
-void gating(const fm_t *x, const wt_linear_t *w_gate, gate_choice_t *choices, int tokens);
+// Routes tokens x[tokens][BEATS_PER_TOKEN] (beats) with the task's gate w_gate[EXPERTS][EMBED_DIM] (no bias).
+void gating(const fm_block_t *x, const wt_linear_t *w_gate, gate_choice_t *choices, int tokens);
 
 } // namespace edgemoe
 

@@ -7,10 +7,10 @@
 
 namespace edgemoe {
 
-// y = floor(floor((x - mean) * rstd) * gamma) + beta for every token of in[tokens][EMBED_DIM], with
+// y = floor(floor((x - mean) * rstd) * gamma) + beta for every token of in[tokens][BEATS_PER_TOKEN], with
 // rstd = 1 / sqrt(mean_sq - mean^2 + eps). A variance that floors to <= 0 gives rstd = 0 (output beta):
 // the hardware has no guard, golden defines it this way.
-void layernorm(const fm_t *in, fm_t *out, const wt_norm_t gamma[EMBED_DIM],
+void layernorm(const fm_block_t *in, fm_block_t *out, const wt_norm_t gamma[EMBED_DIM],
                const wt_bias_t beta[EMBED_DIM], int tokens);
 
 } // namespace edgemoe

@@ -30,9 +30,9 @@ void load_linear_weights(const wt_linear_t *src, linear_weights_t buffer, int ou
 void load_linear_bias(const wt_attn_bias_t *src, linear_bias_t buffer, int out_dim);
 void load_linear_bias(const wt_bias_t *src, linear_bias_t buffer, int out_dim);
 
-// y = [GELU](x W^T + b) for every row: src[row][in_dim] -> dst[row][out_dim], rows 0..tokens-1, or the
-// queue's token indices with use_expert (scores[i] scales entry i with use_score).
-void linear(const fm_t *src, fm_t *dst, const linear_weights_t weights, const linear_bias_t bias,
+// y = [GELU](x W^T + b) for every row: src[row][in_dim / BEAT] -> dst[row][out_dim / BEAT] (beats), rows
+// 0..tokens-1, or the queue's token indices with use_expert (scores[i] scales entry i with use_score).
+void linear(const fm_block_t *src, fm_block_t *dst, const linear_weights_t weights, const linear_bias_t bias,
             linear_args args, const ap_uint<32> *queue, const fm_t *scores);
 
 } // namespace edgemoe

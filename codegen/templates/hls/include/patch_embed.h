@@ -9,9 +9,9 @@
 namespace edgemoe {
 
 // image[IMAGE_CHANNELS][IMAGE_HEIGHT][IMAGE_WIDTH], weights[EMBED_DIM][IMAGE_CHANNELS][PATCH][PATCH],
-// bias[EMBED_DIM], pos_embed[TOKENS][EMBED_DIM] -> x[TOKENS][EMBED_DIM].
+// bias[EMBED_DIM], pos_embed[TOKENS][BEATS_PER_TOKEN] -> x[TOKENS][BEATS_PER_TOKEN] (beats).
 void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt_bias_t *bias,
-                 const fm_t *pos_embed, fm_t *x);
+                 const fm_block_t *pos_embed, fm_block_t *x);
 
 } // namespace edgemoe
 

@@ -7,9 +7,9 @@
 
 namespace edgemoe {
 
-// q, k: [TOKENS][EMBED_DIM]. Writes the raw scores (sum over beats of floor(beat_sum * attn_scale)) to
+// q, k: [TOKENS][BEATS_PER_TOKEN] beats. Writes the raw scores (sum over beats of floor(beat_sum * attn_scale)) to
 // attn[ATTN_ENTRIES] (see attn_index) and each row's recip(sum) and max to info[TOKENS].
-void qk_scores(const fm_t *q, const fm_t *k, heads_t *attn, softmax_info_row_t *info);
+void qk_scores(const fm_block_t *q, const fm_block_t *k, heads_t *attn, softmax_info_row_t *info);
 
 } // namespace edgemoe
 

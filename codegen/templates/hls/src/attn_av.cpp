@@ -10,14 +10,12 @@ namespace edgemoe {
 
 namespace {
 
-void read_kv(const fm_t *v, hls::stream<fm_block_t> &v_stream) {
+void read_kv(const fm_block_t *v, hls::stream<fm_block_t> &v_stream) {
     for (int b = 0; b < QUERY_BLOCKS; ++b) {
         for (int key = 0; key < TOKENS; ++key) {
             for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
                 HLS_PRAGMA(pipeline II=1)
-                fm_block_t beat;
-                for (int e = 0; e < BEAT; ++e) beat.v[e] = v[key * EMBED_DIM + d * BEAT + e];
-                v_stream.write(beat);
+                v_stream.write(v[key * BEATS_PER_TOKEN + d]);
             }
         }
     }
@@ -102,19 +100,18 @@ void compute(hls::stream<fm_block_t> &v_stream, hls::stream<attn_parallel_t> &pa
     }
 }
 
-void write_attn_matmul_v(hls::stream<fm_block_t> &out_stream, fm_t *out) {
+void write_attn_matmul_v(hls::stream<fm_block_t> &out_stream, fm_block_t *out) {
     for (int row = 0; row < TOKENS; ++row) {
         for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
             HLS_PRAGMA(pipeline II=1)
-            const fm_block_t beat = out_stream.read();
-            for (int e = 0; e < BEAT; ++e) out[row * EMBED_DIM + d * BEAT + e] = beat.v[e];
+            out[row * BEATS_PER_TOKEN + d] = out_stream.read();
         }
     }
 }
 
 } // namespace
 
-void attn_av(const fm_t *v, const heads_t *attn, const softmax_info_row_t *info, fm_t *out) {
+void attn_av(const fm_block_t *v, const heads_t *attn, const softmax_info_row_t *info, fm_block_t *out) {
     HLS_PRAGMA(dataflow)
     hls::stream<fm_block_t> v_stream("v_stream");
     HLS_PRAGMA(stream variable=v_stream depth={{fifo_stream}})  // arch.fifo.stream

@@ -18,14 +18,15 @@ void load_w_gate(const wt_linear_t *src, wt_linear_t w_gate[EXPERTS][EMBED_DIM])
     }
 }
 
-gate_choice_t gate_token(const fm_t *x, const wt_linear_t w_gate[EXPERTS][EMBED_DIM]) {
+gate_choice_t gate_token(const fm_block_t *x, const wt_linear_t w_gate[EXPERTS][EMBED_DIM]) {
     fm_t logits[EXPERTS];
     HLS_PRAGMA(array_partition variable=logits complete)
     for (int e = 0; e < EXPERTS; ++e) logits[e] = 0;
     for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
         HLS_PRAGMA(pipeline II=1)
+        const fm_block_t beat = x[d];
         for (int e = 0; e < EXPERTS; ++e) {
-            for (int j = 0; j < BEAT; ++j) logits[e] += x[d * BEAT + j] * w_gate[e][d * BEAT + j];
+            for (int j = 0; j < BEAT; ++j) logits[e] += beat.v[j] * w_gate[e][d * BEAT + j];
         }
     }
     softmax_state state = softmax_reset();
@@ -57,13 +58,13 @@ gate_choice_t gate_token(const fm_t *x, const wt_linear_t w_gate[EXPERTS][EMBED_
 
 } // namespace
 
-void gating(const fm_t *x, const wt_linear_t *w_gate, gate_choice_t *choices, int tokens) {
+void gating(const fm_block_t *x, const wt_linear_t *w_gate, gate_choice_t *choices, int tokens) {
     wt_linear_t gate[EXPERTS][EMBED_DIM];
     HLS_PRAGMA(array_partition variable=gate dim=1 complete)
     load_w_gate(w_gate, gate);
     for (int t = 0; t < tokens; ++t) {
         HLS_PRAGMA(pipeline off)
-        choices[t] = gate_token(x + t * EMBED_DIM, gate);
+        choices[t] = gate_token(x + t * BEATS_PER_TOKEN, gate);
     }
 }
 

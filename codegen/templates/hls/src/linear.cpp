@@ -24,19 +24,26 @@ int linear_row(const linear_args &args, const ap_uint<32> *queue, int i) {
     return args.use_expert ? int(queue[i]) : i;
 }
 
-void read_in_stream(const fm_t *src, linear_args args, const ap_uint<32> *queue,
+// Reads each row beat by beat (one beat per iteration) and regroups it into LINEAR_TILE_IN-wide chunks.
+void read_in_stream(const fm_block_t *src, linear_args args, const ap_uint<32> *queue,
                     hls::stream<linear_in_t> &in_stream, hls::stream<ap_uint<32> > &index_stream) {
-    const int in_blocks = args.in_dim / LINEAR_TILE_IN;
+    const int in_beats = args.in_dim / BEAT;
     for (int i = 0; i < args.tokens; ++i) {
         int row = linear_row(args, queue, i);
         index_stream.write(row);
-        for (int ib = 0; ib < in_blocks; ++ib) {
+        linear_in_t chunk;
+        int fill = 0;
+        for (int b = 0; b < in_beats; ++b) {
             HLS_PRAGMA(pipeline II=1)
-            linear_in_t chunk;
-            for (int k = 0; k < LINEAR_TILE_IN; ++k) {
-                chunk.v[k] = src[row * args.in_dim + ib * LINEAR_TILE_IN + k];
+            const fm_block_t beat = src[row * in_beats + b];
+            for (int e = 0; e < BEAT; ++e) {
+                chunk.v[fill] = beat.v[e];
+                ++fill;
+                if (fill == LINEAR_TILE_IN) {
+                    in_stream.write(chunk);
+                    fill = 0;
+                }
             }
-            in_stream.write(chunk);
         }
     }
 }
@@ -77,23 +84,36 @@ void compute_linear_on_stream(hls::stream<linear_in_t> &in_stream,
     }
 }
 
+// Regroups each row's LINEAR_TILE_OUT-wide outputs into beats; with use_score, reads the destination beat
+// first and adds floor(score * y) to it.
 void write_out_stream(hls::stream<linear_out_t> &out_stream,
-                      hls::stream<ap_uint<32> > &index_stream, fm_t *dst, linear_args args,
+                      hls::stream<ap_uint<32> > &index_stream, fm_block_t *dst, linear_args args,
                       const fm_t *scores) {
     const int out_blocks = args.out_dim / LINEAR_TILE_OUT;
+    const int out_beats = args.out_dim / BEAT;
     for (int i = 0; i < args.tokens; ++i) {
         int row = index_stream.read();
         fm_t score = args.use_score ? scores[i] : fm_t(0);
+        fm_block_t old;
+        fm_block_t beat;
+        int fill = 0;
+        int b = 0;
         for (int ob = 0; ob < out_blocks; ++ob) {
             HLS_PRAGMA(pipeline II=1)
             linear_out_t y = out_stream.read();
             for (int r = 0; r < LINEAR_TILE_OUT; ++r) {
-                const int at = row * args.out_dim + ob * LINEAR_TILE_OUT + r;
+                if (fill == 0 && args.use_score) old = dst[row * out_beats + b];
+                fm_t value = y.v[r];
                 if (args.use_score) {
-                    fm_t scaled = y.v[r] * score;  // the bias is inside y: scaled by the gate too
-                    dst[at] = dst[at] + scaled;
-                } else {
-                    dst[at] = y.v[r];
+                    fm_t scaled = value * score;  // the bias is inside y: scaled by the gate too
+                    value = old.v[fill] + scaled;
+                }
+                beat.v[fill] = value;
+                ++fill;
+                if (fill == BEAT) {
+                    dst[row * out_beats + b] = beat;
+                    ++b;
+                    fill = 0;
                 }
             }
         }
@@ -127,7 +147,7 @@ void load_linear_bias(const wt_bias_t *src, linear_bias_t buffer, int out_dim) {
     }
 }
 
-void linear(const fm_t *src, fm_t *dst, const linear_weights_t weights, const linear_bias_t bias,
+void linear(const fm_block_t *src, fm_block_t *dst, const linear_weights_t weights, const linear_bias_t bias,
             linear_args args, const ap_uint<32> *queue, const fm_t *scores) {
     HLS_PRAGMA(dataflow)
     hls::stream<linear_in_t> in_stream("linear_in");

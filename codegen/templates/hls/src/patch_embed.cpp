@@ -24,11 +24,12 @@ void read_patch_row(const pixel_t *image, int patch_row,
 } // namespace
 
 void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt_bias_t *bias,
-                 const fm_t *pos_embed, fm_t *x) {
+                 const fm_block_t *pos_embed, fm_block_t *x) {
     pixel_t lines[IMAGE_CHANNELS][PATCH][IMAGE_WIDTH];
     HLS_PRAGMA(array_partition variable=lines dim=3 cyclic factor={{patch}})  // model.patch
     fm_t patches[PATCH_COLS][EMBED_DIM];
-    for (int d = 0; d < EMBED_DIM; ++d) {
+    HLS_PRAGMA(array_partition variable=patches dim=2 cyclic factor={{beat}})  // arch.beat: one beat out per cycle
+    for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
         HLS_PRAGMA(pipeline II=1)
         x[d] = pos_embed[d];
     }
@@ -50,11 +51,13 @@ void patch_embed(const pixel_t *image, const wt_patch_embed_t *weights, const wt
             }
         }
         for (int px = 0; px < PATCH_COLS; ++px) {
-            for (int d = 0; d < EMBED_DIM; ++d) {
+            const int token = 1 + py * PATCH_COLS + px;
+            for (int b = 0; b < BEATS_PER_TOKEN; ++b) {
                 HLS_PRAGMA(pipeline II=1)
-                const int token = 1 + py * PATCH_COLS + px;
-                fm_t out = patches[px][d] + pos_embed[token * EMBED_DIM + d];
-                x[token * EMBED_DIM + d] = out;
+                const fm_block_t pos = pos_embed[token * BEATS_PER_TOKEN + b];
+                fm_block_t out;
+                for (int e = 0; e < BEAT; ++e) out.v[e] = patches[px][b * BEAT + e] + pos.v[e];
+                x[token * BEATS_PER_TOKEN + b] = out;
             }
         }
     }

@@ -1,8 +1,6 @@
 // qk_scores: K is streamed once per query block, one beat per loop iteration; the query row of lane o
 // arrives only when the key index equals o, so no cycle is spent preloading Q and the DRAM traffic is
-// one beat per iteration whatever P is. (The m_axi ports carry one fm_t per access; II=1 on these
-// loops needs BEAT-wide port types, which Edge-MoE has and this project does not yet: csynth reports
-// the II it reaches.) Row r therefore meets its keys in the order o, o+1, ..., N-1, 0, ...,
+// one beat per iteration whatever P is. Row r therefore meets its keys in the order o, o+1, ..., N-1, 0, ...,
 // o-1 (o = r mod P), and the online softmax sees them in that order.
 #include "qk_scores.h"
 
@@ -19,29 +17,25 @@ int lane_row(int block, int key, int lane) {
     return (row >= 0 && row < TOKENS) ? row : -1;
 }
 
-void read_x(const fm_t *q, hls::stream<fm_block_t> &q_stream) {
+void read_x(const fm_block_t *q, hls::stream<fm_block_t> &q_stream) {
     for (int b = 0; b < QUERY_BLOCKS; ++b) {
         for (int lane = 0; lane < ATTN_LANES; ++lane) {
             const int row = b * ATTN_LANES + lane;
             if (row >= TOKENS) break;
             for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
                 HLS_PRAGMA(pipeline II=1)
-                fm_block_t beat;
-                for (int e = 0; e < BEAT; ++e) beat.v[e] = q[row * EMBED_DIM + d * BEAT + e];
-                q_stream.write(beat);
+                q_stream.write(q[row * BEATS_PER_TOKEN + d]);
             }
         }
     }
 }
 
-void read_kv(const fm_t *k, hls::stream<fm_block_t> &k_stream) {
+void read_kv(const fm_block_t *k, hls::stream<fm_block_t> &k_stream) {
     for (int b = 0; b < QUERY_BLOCKS; ++b) {
         for (int key = 0; key < TOKENS; ++key) {
             for (int d = 0; d < BEATS_PER_TOKEN; ++d) {
                 HLS_PRAGMA(pipeline II=1)
-                fm_block_t beat;
-                for (int e = 0; e < BEAT; ++e) beat.v[e] = k[key * EMBED_DIM + d * BEAT + e];
-                k_stream.write(beat);
+                k_stream.write(k[key * BEATS_PER_TOKEN + d]);
             }
         }
     }
@@ -139,7 +133,7 @@ void write_attn_softmax_info(hls::stream<softmax_info_row_t> &info_stream, softm
 
 } // namespace
 
-void qk_scores(const fm_t *q, const fm_t *k, heads_t *attn, softmax_info_row_t *info) {
+void qk_scores(const fm_block_t *q, const fm_block_t *k, heads_t *attn, softmax_info_row_t *info) {
     HLS_PRAGMA(dataflow)
     hls::stream<fm_block_t> q_stream("q_stream");
     HLS_PRAGMA(stream variable=q_stream depth={{fifo_stream}})  // arch.fifo.stream

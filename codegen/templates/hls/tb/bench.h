@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "edgemoe_types.h"
+#include "edgemoe_config.h"
 
 namespace edgemoe {
 namespace tb {
@@ -76,6 +76,10 @@ template <class T>
 T value(uint64_t w) {
     return from_bits<T>(ap_uint<64>(w));
 }
+
+// Element i of a buffer of beats (elements row-major, BEAT to a beat), as the DDR buffers hold them.
+inline fm_t &element(fm_block_t *beats, size_t i) { return beats[i / BEAT].v[i % BEAT]; }
+inline const fm_t &element(const fm_block_t *beats, size_t i) { return beats[i / BEAT].v[i % BEAT]; }
 
 } // namespace tb
 } // namespace edgemoe

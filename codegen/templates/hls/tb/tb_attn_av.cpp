@@ -8,13 +8,13 @@ using namespace edgemoe;
 int main(int argc, char **argv) {
     tb::bench bench("attn_av", argc, argv);
     const int n = TOKENS * EMBED_DIM;
-    static fm_t v[TOKENS * EMBED_DIM];
-    static fm_t out[TOKENS * EMBED_DIM];
+    static fm_block_t v[TOKENS * BEATS_PER_TOKEN];
+    static fm_block_t out[TOKENS * BEATS_PER_TOKEN];
     static heads_t attn[ATTN_ENTRIES];
     static softmax_info_row_t info[TOKENS];
     for (const tb::vector_group &g : bench.vectors().groups) {
         bench.expect(g, n + TOKENS * TOKENS * HEADS + TOKENS * 2 * HEADS, 1, EMBED_DIM);
-        for (int i = 0; i < n; ++i) v[i] = tb::value<fm_t>(g.params[i]);
+        for (int i = 0; i < n; ++i) tb::element(v, i) = tb::value<fm_t>(g.params[i]);
         size_t at = n;
         for (int row = 0; row < TOKENS; ++row) {
             for (int key = 0; key < TOKENS; ++key) {
@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
         for (int c = 0; c < g.cases; ++c) {
             const int row = int(g.input(c)[0]);
             tb::words_t got(EMBED_DIM);
-            for (int d = 0; d < EMBED_DIM; ++d) got[d] = tb::word(out[row * EMBED_DIM + d]);
+            for (int d = 0; d < EMBED_DIM; ++d) got[d] = tb::word(tb::element(out, row * EMBED_DIM + d));
             bench.check(g, c, got);
         }
     }

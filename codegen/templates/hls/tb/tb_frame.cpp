@@ -73,7 +73,7 @@ std::vector<T> load(const char *name) {
     return v;
 }
 
-void compare(int layer, const char *name, const fm_t *values, int rows, int cols, int stride) {
+void compare(int layer, const char *name, const fm_block_t *values, int rows, int cols) {
     std::ostringstream full;
     if (layer >= 0) full << "l" << layer << ".";
     full << name;
@@ -89,7 +89,7 @@ void compare(int layer, const char *name, const fm_t *values, int rows, int cols
     const uint64_t mask = e.bytes == 8 ? ~uint64_t(0) : ((uint64_t(1) << (8 * e.bytes)) - 1);
     for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < cols; ++c) {
-            const uint64_t got = tb::word(values[size_t(r) * stride + c]);
+            const uint64_t got = tb::word(tb::element(values, size_t(r) * cols + c));
             const uint64_t want = raw(taps_bin, e, long(r) * cols + c) & ((uint64_t(1) << fm_t::width) - 1) & mask;
             ++values_compared;
             if (got != want) {
@@ -155,7 +155,9 @@ int main(int argc, char **argv) {
     std::vector<pixel_t> image = load<pixel_t>("image");
     std::vector<wt_patch_embed_t> patch_weight = load<wt_patch_embed_t>("patch_weight");
     std::vector<wt_bias_t> patch_bias = load<wt_bias_t>("patch_bias");
-    std::vector<fm_t> pos_embed = load<fm_t>("pos_embed");
+    std::vector<fm_t> pos_values = load<fm_t>("pos_embed");
+    std::vector<fm_block_t> pos_embed(TOKENS * BEATS_PER_TOKEN);
+    for (int i = 0; i < TOKENS * EMBED_DIM; ++i) tb::element(pos_embed.data(), i) = pos_values[i];
     std::vector<wt_linear_t> attn_weight = load<wt_linear_t>("attn_weight");
     std::vector<wt_attn_bias_t> attn_bias = load<wt_attn_bias_t>("attn_bias");
     std::vector<wt_norm_t> norm_weight = load<wt_norm_t>("norm_weight");
@@ -170,8 +172,9 @@ int main(int argc, char **argv) {
     std::vector<wt_linear_t> moe_fc2_weight = load<wt_linear_t>("moe_fc2_weight");
     std::vector<wt_bias_t> moe_fc2_bias = load<wt_bias_t>("moe_fc2_bias");
 
-    std::vector<fm_t> x(TOKENS * EMBED_DIM), tmp1(TOKENS * EMBED_DIM), tmp2(TOKENS * EMBED_DIM),
-        tmp3(TOKENS * EMBED_DIM), hidden(size_t(TOKENS) * LINEAR_MAX_DIM);
+    const int beats = TOKENS * BEATS_PER_TOKEN;
+    std::vector<fm_block_t> x(beats), tmp1(beats), tmp2(beats), tmp3(beats),
+        hidden(size_t(TOKENS) * LINEAR_MAX_DIM / BEAT);
     std::vector<heads_t> attn(ATTN_ENTRIES);
     std::vector<softmax_info_row_t> attn_info(TOKENS);
 

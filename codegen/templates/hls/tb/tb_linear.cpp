@@ -16,8 +16,8 @@ int main(int argc, char **argv) {
         const int out_dim = int(g.params[1]);
         const int mode = int(g.params[2]);
         const bool attn_bias = g.params[3] == 0;
-        if (in_dim % LINEAR_TILE_IN != 0 || out_dim % LINEAR_TILE_OUT != 0 || in_dim > LINEAR_MAX_DIM ||
-            out_dim > LINEAR_MAX_DIM) {
+        if (in_dim % LINEAR_TILE_IN != 0 || out_dim % LINEAR_TILE_OUT != 0 || in_dim % BEAT != 0 ||
+            out_dim % BEAT != 0 || in_dim > LINEAR_MAX_DIM || out_dim > LINEAR_MAX_DIM) {
             bench.expect(g, 0, -1, -1);  // a shape this design point's unit cannot take
         }
         bench.expect(g, 4 + size_t(in_dim) * out_dim + out_dim, in_dim + (mode == 2 ? 1 + out_dim : 0), out_dim);
@@ -36,17 +36,17 @@ int main(int argc, char **argv) {
         }
         for (int first = 0; first < g.cases; first += TOKENS) {
             const int rows = g.cases - first < TOKENS ? g.cases - first : TOKENS;
-            std::vector<fm_t> src(size_t(rows) * in_dim), dst(size_t(rows) * out_dim);
+            std::vector<fm_block_t> src(size_t(rows) * in_dim / BEAT), dst(size_t(rows) * out_dim / BEAT);
             std::vector<ap_uint<32> > queue(rows);
             std::vector<fm_t> scores(rows);
             for (int r = 0; r < rows; ++r) {
                 const uint64_t *in = g.input(first + r);
-                for (int k = 0; k < in_dim; ++k) src[size_t(r) * in_dim + k] = tb::value<fm_t>(in[k]);
+                for (int k = 0; k < in_dim; ++k) tb::element(src.data(), size_t(r) * in_dim + k) = tb::value<fm_t>(in[k]);
                 queue[r] = r;
                 if (mode == 2) {
                     scores[r] = tb::value<fm_t>(in[in_dim]);
                     for (int o = 0; o < out_dim; ++o) {
-                        dst[size_t(r) * out_dim + o] = tb::value<fm_t>(in[in_dim + 1 + o]);
+                        tb::element(dst.data(), size_t(r) * out_dim + o) = tb::value<fm_t>(in[in_dim + 1 + o]);
                     }
                 }
             }
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
             linear(src.data(), dst.data(), weights, bias, args, queue.data(), scores.data());
             for (int r = 0; r < rows; ++r) {
                 tb::words_t got(out_dim);
-                for (int o = 0; o < out_dim; ++o) got[o] = tb::word(dst[size_t(r) * out_dim + o]);
+                for (int o = 0; o < out_dim; ++o) got[o] = tb::word(tb::element(dst.data(), size_t(r) * out_dim + o));
                 bench.check(g, first + r, got);
             }
         }

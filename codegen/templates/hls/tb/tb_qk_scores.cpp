@@ -8,15 +8,15 @@ using namespace edgemoe;
 int main(int argc, char **argv) {
     tb::bench bench("qk_scores", argc, argv);
     const int n = TOKENS * EMBED_DIM;
-    static fm_t q[TOKENS * EMBED_DIM];
-    static fm_t k[TOKENS * EMBED_DIM];
+    static fm_block_t q[TOKENS * BEATS_PER_TOKEN];
+    static fm_block_t k[TOKENS * BEATS_PER_TOKEN];
     static heads_t attn[ATTN_ENTRIES];
     static softmax_info_row_t info[TOKENS];
     for (const tb::vector_group &g : bench.vectors().groups) {
         bench.expect(g, 2 * n, 1, TOKENS * HEADS + 2 * HEADS);
         for (int i = 0; i < n; ++i) {
-            q[i] = tb::value<fm_t>(g.params[i]);
-            k[i] = tb::value<fm_t>(g.params[n + i]);
+            tb::element(q, i) = tb::value<fm_t>(g.params[i]);
+            tb::element(k, i) = tb::value<fm_t>(g.params[n + i]);
         }
         qk_scores(q, k, attn, info);
         for (int c = 0; c < g.cases; ++c) {
