@@ -33,6 +33,8 @@ impl Design<'_> {
     ///
     /// fm_t must use AP_TRN/AP_WRAP: golden's `attn_av` adds keys in index order while the hardware's
     /// lanes add them in their staggered order, which gives the same bits only under modular addition.
+    /// The beat must divide every hidden width, since activations sit in DDR as whole beats, and fm_t
+    /// must fit the benches' 64-bit words with room for the softmax's one-bit-wider difference.
     pub fn check(&self) -> Result<(), DesignError> {
         let fm = self.numerics.fm;
         if !fm.is_trn_wrap() {
