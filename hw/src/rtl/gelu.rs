@@ -28,6 +28,7 @@ use golden::fixed::Format;
 use golden::units::gelu::{lut, STEP_BITS};
 use rust_hdl::prelude::*;
 
+use super::axis::scalar_axis;
 use super::mul::{MulU32, MUL_LATENCY};
 use super::{verilog_named, RtlError, CONTAINER_BITS};
 
@@ -88,6 +89,12 @@ pub struct Gelu {
     key: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<64>>,
 }
+
+scalar_axis!(
+    /// [`Gelu`] behind AXI-Stream ports, padded to the configured depth.
+    GeluAxis,
+    Gelu
+);
 
 impl Gelu {
     /// The unit for `fm`, its ROM filled from golden's table; formats the datapath cannot hold are

@@ -7,8 +7,12 @@
 //! wherever golden wraps. Formats the container cannot hold are refused with [`RtlError::Unsupported`].
 
 use golden::fixed::Format;
+use golden::model::config::Numerics;
 use rust_hdl::prelude::*;
 
+use crate::arch::ArchConfig;
+
+pub mod axis;
 pub mod gelu;
 pub mod mul;
 
@@ -28,6 +32,21 @@ pub enum RtlError {
         /// Which bound it breaks.
         reason: String,
     },
+    /// The design point asks for a latency the unit cannot have.
+    #[error(
+        "the {unit} RTL cannot take {depth} cycles: its datapath needs {natural} and its pad adds at most \
+         {} more (up to {most})", most - natural
+    )]
+    Latency {
+        /// The unit.
+        unit: &'static str,
+        /// The depth asked for.
+        depth: u32,
+        /// The unit's own latency.
+        natural: u32,
+        /// The deepest it can be padded to.
+        most: u32,
+    },
     /// A broken invariant of this crate (not a user error), e.g. rust-hdl's design check failing.
     #[error("bug in the {unit} RTL: {detail}")]
     Bug {
@@ -36,6 +55,81 @@ pub enum RtlError {
         /// rust-hdl's report.
         detail: String,
     },
+}
+
+/// The units that have RTL, named as golden names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RtlUnit {
+    /// [`gelu`].
+    Gelu,
+}
+
+/// A unit's AXI-Stream top for one design point.
+#[derive(Clone, Debug)]
+pub struct Top {
+    /// The root module (`<unit>_axis`).
+    pub module: String,
+    /// Its Verilog, with every sub-module.
+    pub verilog: String,
+    /// Clock edges from an accepted operand to its result: the configured depth.
+    pub latency: u32,
+    /// The unit's own latency, before padding.
+    pub natural: u32,
+}
+
+impl RtlUnit {
+    /// Every unit with RTL, leaves first.
+    pub const ALL: [RtlUnit; 1] = [RtlUnit::Gelu];
+
+    /// The name shared by golden, sim, hw and codegen.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RtlUnit::Gelu => gelu::MODULE,
+        }
+    }
+
+    /// The unit by its name.
+    pub fn from_name(name: &str) -> Option<RtlUnit> {
+        RtlUnit::ALL.into_iter().find(|u| u.name() == name)
+    }
+
+    /// The unit's own latency.
+    pub const fn natural_latency(self) -> u32 {
+        match self {
+            RtlUnit::Gelu => gelu::LATENCY,
+        }
+    }
+
+    /// The `[arch]` key that sets the unit's depth, and its value in `arch`.
+    pub fn depth(self, arch: &ArchConfig) -> (&'static str, u32) {
+        match self {
+            RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
+        }
+    }
+
+    /// The AXI-Stream top of the unit for this design point, padded to the configured depth.
+    pub fn top(self, numerics: &Numerics, arch: &ArchConfig) -> Result<Top, RtlError> {
+        let (_, depth) = self.depth(arch);
+        let natural = self.natural_latency();
+        let pad = axis::pad_stages(self.name(), natural, depth)?;
+        let module = format!("{}_axis", self.name());
+        let bug = |detail: String| RtlError::Bug {
+            unit: self.name(),
+            detail,
+        };
+        let verilog = match self {
+            RtlUnit::Gelu => {
+                let top = gelu::GeluAxis::new(gelu::Gelu::new(numerics.fm)?, pad).map_err(bug)?;
+                verilog_named(&top, self.name(), &module)?
+            }
+        };
+        Ok(Top {
+            module,
+            verilog,
+            latency: depth,
+            natural,
+        })
+    }
 }
 
 /// The Verilog of `uut` with its root module called `name`.

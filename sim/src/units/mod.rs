@@ -11,6 +11,7 @@ pub mod linear;
 pub mod memset;
 pub mod patch_embed;
 pub mod qk_scores;
+pub mod standalone;
 
 use hw::arch::ArchConfig;
 use hw::memory::AxiConfig;

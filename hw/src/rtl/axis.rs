@@ -1,0 +1,324 @@
+//! AXI-Stream tops: a unit behind `s_axis`/`m_axis` ports, padded to the latency the design point's
+//! architecture gives it.
+//!
+//! ```text
+//!              ┌──────────────────────── <unit>_axis ─────────────────────────┐
+//!  s_axis ────►│ unit (natural latency L) ──► LatencyPad (depth − L stages) ──│──► m_axis
+//!  aresetn ───►│ (reset = !aresetn)                                           │
+//!              └──────────────────────────────────────────────────────────────┘
+//! ```
+//! The simulator models a unit as a pipeline of the configured depth; a top built from a config has
+//! exactly that depth, so a Verilator harness can hold the RTL to the simulator's cycle count. A depth
+//! below the unit's natural latency cannot be met and is refused.
+
+use rust_hdl::prelude::*;
+
+use super::RtlError;
+
+/// Most stages a [`LatencyPad`] can add.
+pub const MAX_PAD: usize = 48;
+
+/// A valid/ready delay line of a run-time number of stages (0 to [`MAX_PAD`]) with the units' flow
+/// control: every stage advances together when the last one is empty or being read.
+///
+/// rust-hdl sizes arrays at compile time, so the line is built [`MAX_PAD`] long and a one-hot constant
+/// picks the tap; synthesis removes the stages past it.
+#[derive(LogicBlock)]
+pub struct LatencyPad {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: empties the line.
+    pub reset: Signal<In, Bit>,
+    /// Data in.
+    pub x: Signal<In, Bits<32>>,
+    /// `x` holds a value.
+    pub x_valid: Signal<In, Bit>,
+    /// The line takes `x` this edge if `x_valid`.
+    pub x_ready: Signal<Out, Bit>,
+    /// Data out.
+    pub y: Signal<Out, Bits<32>>,
+    /// `y` holds a value.
+    pub y_valid: Signal<Out, Bit>,
+    /// The consumer takes `y` this edge if `y_valid`.
+    pub y_ready: Signal<In, Bit>,
+    /// Bit k set: the output is stage k's (bit 0: no stage, `y = x`).
+    tap: Constant<Bits<64>>,
+    data: [DFF<Bits<32>>; MAX_PAD],
+    valid: [DFF<Bit>; MAX_PAD],
+    out_valid: Signal<Local, Bit>,
+    advance: Signal<Local, Bit>,
+}
+
+impl LatencyPad {
+    /// A line of `stages` stages.
+    pub fn new(stages: usize) -> Result<LatencyPad, String> {
+        if stages > MAX_PAD {
+            return Err(format!(
+                "{stages} padding stages exceed the {MAX_PAD} a pad holds"
+            ));
+        }
+        Ok(LatencyPad {
+            clock: Default::default(),
+            reset: Default::default(),
+            x: Default::default(),
+            x_valid: Default::default(),
+            x_ready: Default::default(),
+            y: Default::default(),
+            y_valid: Default::default(),
+            y_ready: Default::default(),
+            tap: Constant::new((1u64 << stages).into()),
+            data: std::array::from_fn(|_| Default::default()),
+            valid: std::array::from_fn(|_| Default::default()),
+            out_valid: Default::default(),
+            advance: Default::default(),
+        })
+    }
+}
+
+impl Logic for LatencyPad {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for i in 0..MAX_PAD {
+            self.data[i].clock.next = self.clock.val();
+            self.data[i].d.next = self.data[i].q.val();
+            self.valid[i].clock.next = self.clock.val();
+            self.valid[i].d.next = self.valid[i].q.val();
+        }
+        self.y.next = self.x.val();
+        self.out_valid.next = self.x_valid.val();
+        for i in 0..MAX_PAD {
+            if self.tap.val().get_bit(i + 1) {
+                self.y.next = self.data[i].q.val();
+                self.out_valid.next = self.valid[i].q.val();
+            }
+        }
+        self.y_valid.next = self.out_valid.val();
+        self.advance.next = !self.out_valid.val() || self.y_ready.val();
+        self.x_ready.next = self.advance.val() && !self.reset.val();
+        if self.advance.val() {
+            self.data[0].d.next = self.x.val();
+            self.valid[0].d.next = self.x_valid.val();
+            for i in 1..MAX_PAD {
+                self.data[i].d.next = self.data[i - 1].q.val();
+                self.valid[i].d.next = self.valid[i - 1].q.val();
+            }
+        }
+        if self.reset.val() {
+            for i in 0..MAX_PAD {
+                self.valid[i].d.next = false;
+            }
+        }
+    }
+}
+
+/// The padding a unit of natural latency `natural` needs to take `depth` cycles.
+pub fn pad_stages(unit: &'static str, natural: u32, depth: u32) -> Result<usize, RtlError> {
+    match depth.checked_sub(natural) {
+        Some(pad) if pad as usize <= MAX_PAD => Ok(pad as usize),
+        _ => Err(RtlError::Latency {
+            unit,
+            depth,
+            natural,
+            most: natural + MAX_PAD as u32,
+        }),
+    }
+}
+
+/// Declares `$top`, the AXI-Stream top of the scalar unit `$unit` (ports `x` → `y`), and its
+/// constructor `$top::new(unit, pad_stages)`.
+///
+/// A macro rather than a generic block: `#[hdl_gen]` reaches a sub-block's ports as fields, which a
+/// type parameter cannot promise.
+macro_rules! scalar_axis {
+    ($(#[$doc:meta])* $top:ident, $unit:ty) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $top {
+            /// Clock.
+            pub aclk: Signal<In, Clock>,
+            /// Synchronous reset, active low (AXI's convention).
+            pub aresetn: Signal<In, Bit>,
+            /// Operand: an fm_t raw in the low W bits.
+            pub s_axis_tdata: Signal<In, Bits<32>>,
+            /// AXI-Stream TVALID of the operand.
+            pub s_axis_tvalid: Signal<In, Bit>,
+            /// AXI-Stream TREADY of the operand.
+            pub s_axis_tready: Signal<Out, Bit>,
+            /// Result: an fm_t raw sign-extended to 32 bits.
+            pub m_axis_tdata: Signal<Out, Bits<32>>,
+            /// AXI-Stream TVALID of the result.
+            pub m_axis_tvalid: Signal<Out, Bit>,
+            /// AXI-Stream TREADY of the result.
+            pub m_axis_tready: Signal<In, Bit>,
+            unit: $unit,
+            pad: $crate::rtl::axis::LatencyPad,
+        }
+
+        impl $top {
+            /// `unit` followed by `pad` stages.
+            pub fn new(unit: $unit, pad: usize) -> Result<$top, String> {
+                let mut top = $top {
+                    aclk: Default::default(),
+                    aresetn: Default::default(),
+                    s_axis_tdata: Default::default(),
+                    s_axis_tvalid: Default::default(),
+                    s_axis_tready: Default::default(),
+                    m_axis_tdata: Default::default(),
+                    m_axis_tvalid: Default::default(),
+                    m_axis_tready: Default::default(),
+                    unit,
+                    pad: $crate::rtl::axis::LatencyPad::new(pad)?,
+                };
+                top.connect_all();
+                Ok(top)
+            }
+        }
+
+        impl Logic for $top {
+            #[hdl_gen]
+            fn update(&mut self) {
+                self.unit.clock.next = self.aclk.val();
+                self.unit.reset.next = !self.aresetn.val();
+                self.unit.x.next = self.s_axis_tdata.val();
+                self.unit.x_valid.next = self.s_axis_tvalid.val();
+                self.s_axis_tready.next = self.unit.x_ready.val();
+                self.pad.clock.next = self.aclk.val();
+                self.pad.reset.next = !self.aresetn.val();
+                self.pad.x.next = self.unit.y.val();
+                self.pad.x_valid.next = self.unit.y_valid.val();
+                self.unit.y_ready.next = self.pad.x_ready.val();
+                self.m_axis_tdata.next = self.pad.y.val();
+                self.m_axis_tvalid.next = self.pad.y_valid.val();
+                self.pad.y_ready.next = self.m_axis_tready.val();
+            }
+        }
+    };
+}
+
+pub(crate) use scalar_axis;
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use golden::fixed::Format;
+    use golden::units::gelu::Gelu as Golden;
+
+    use super::*;
+    use crate::rtl::gelu::{Gelu, GeluAxis, LATENCY};
+    use crate::rtl::{tools, verilator_waivers, RtlUnit};
+
+    fn fm() -> Format {
+        "ap_fixed<32,10>".parse().expect("a valid format")
+    }
+
+    fn edge(top: &mut GeluAxis) {
+        for clk in [false, true] {
+            top.aclk.next = Clock { clk };
+            assert!(simulate(top, 200), "settles");
+        }
+    }
+
+    /// Streams `n` operands with `m_axis_tready` from `ready(cycle)`; returns (cycle, value) per result.
+    fn stream(pad: usize, n: usize, ready: impl Fn(usize) -> bool) -> Vec<(usize, u32)> {
+        let mut top = GeluAxis::new(Gelu::new(fm()).expect("supported"), pad).expect("a pad");
+        top.aresetn.next = false;
+        edge(&mut top);
+        top.aresetn.next = true;
+        let (mut next, mut out) = (0, Vec::new());
+        for cycle in 0..20 * n + 100 {
+            if out.len() == n {
+                break;
+            }
+            top.s_axis_tdata.next = ((next as u64) << 18).into();
+            top.s_axis_tvalid.next = next < n;
+            top.m_axis_tready.next = ready(cycle);
+            top.aclk.next = Clock { clk: false };
+            assert!(simulate(&mut top, 200), "settles");
+            let taken = next < n && top.s_axis_tready.val();
+            if top.m_axis_tvalid.val() && ready(cycle) {
+                out.push((cycle, top.m_axis_tdata.val().to_u64() as u32));
+            }
+            next += usize::from(taken);
+            edge(&mut top);
+        }
+        out
+    }
+
+    #[test]
+    fn the_pad_adds_exactly_its_stages_and_keeps_ii_1() {
+        let golden = Golden::new(fm());
+        for pad in [0, 1, 5, MAX_PAD] {
+            let out = stream(pad, 40, |_| true);
+            for (k, &(cycle, y)) in out.iter().enumerate() {
+                assert_eq!(cycle, k + LATENCY as usize + pad, "pad {pad}: result {k}");
+                assert_eq!(
+                    y as i64,
+                    golden.apply((k as i64) << 18),
+                    "pad {pad}: value {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn backpressure_through_the_pad_loses_nothing() {
+        let golden = Golden::new(fm());
+        let out = stream(3, 200, |c| c % 3 == 0 || (c / 50) % 2 == 1);
+        let got: Vec<i64> = out.iter().map(|&(_, y)| y as i64).collect();
+        let want: Vec<i64> = (0..200).map(|k| golden.apply(k << 18)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_depth_the_unit_cannot_meet_is_refused_with_both_bounds() {
+        let mut arch = crate::arch::ArchConfig::default();
+        let numerics = golden::model::config::Numerics::default();
+        arch.depth.gelu = LATENCY - 1;
+        let err = RtlUnit::Gelu
+            .top(&numerics, &arch)
+            .expect_err("too shallow");
+        assert!(matches!(err, RtlError::Latency { natural: 6, .. }), "{err}");
+        arch.depth.gelu = LATENCY + MAX_PAD as u32 + 1;
+        assert!(RtlUnit::Gelu.top(&numerics, &arch).is_err());
+        arch.depth.gelu = LATENCY + 2;
+        let top = RtlUnit::Gelu.top(&numerics, &arch).expect("padded");
+        assert_eq!((top.latency, top.natural), (LATENCY + 2, LATENCY));
+        assert!(top.verilog.contains("module gelu_axis("));
+    }
+
+    #[test]
+    fn the_top_is_verilator_wall_clean_and_synthesises() {
+        let test = "the_top_is_verilator_wall_clean_and_synthesises";
+        if !tools::available("verilator", test) || !tools::available("yosys", test) {
+            return;
+        }
+        let mut arch = crate::arch::ArchConfig::default();
+        arch.depth.gelu = LATENCY + 2;
+        let numerics = golden::model::config::Numerics::default();
+        let top = RtlUnit::Gelu.top(&numerics, &arch).expect("a top");
+        let dir = tools::Scratch::new("axis-gelu");
+        std::fs::write(dir.path().join("gelu_axis.v"), &top.verilog).expect("write");
+        std::fs::write(
+            dir.path().join("lint.vlt"),
+            verilator_waivers("gelu_axis.v"),
+        )
+        .expect("write");
+        tools::run(
+            Command::new("verilator")
+                .args(["--lint-only", "-Wall", "--top-module", "gelu_axis"])
+                .args(["lint.vlt", "gelu_axis.v"])
+                .current_dir(dir.path()),
+        );
+        let log = tools::run(
+            Command::new("yosys")
+                .args([
+                    "-p",
+                    "read_verilog gelu_axis.v; synth_xilinx -family xcup -top gelu_axis; stat",
+                ])
+                .current_dir(dir.path()),
+        );
+        // 2 pad stages of 33 bits on top of gelu's own registers; the other 46 are gone.
+        assert!(log.contains("DSP48E2"), "{log}");
+    }
+}
