@@ -23,6 +23,8 @@ use crate::output::write_atomic;
 pub enum Target {
     /// The Vitis-HLS C++ project (C simulation with g++ and the open ap_types headers).
     Hls,
+    /// The units' RTL behind AXI-Stream tops (co-simulation with Verilator).
+    Verilog,
 }
 
 /// Options of `codegen`.
@@ -30,15 +32,15 @@ pub enum Target {
 pub struct CodegenArgs {
     /// What to emit.
     #[arg(value_enum)]
-    target: Target,
+    pub(crate) target: Target,
     /// The project folder (replaced if codegen wrote it before; refused if it holds anything else).
     #[arg(long)]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Golden vectors per unit in `vectors/` (1 to 1,000,000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    vectors: u64,
+    pub(crate) vectors: u64,
     #[command(flatten)]
-    frame: FrameArgs,
+    pub(crate) frame: FrameArgs,
 }
 
 /// Options of `cosim`.
@@ -46,27 +48,27 @@ pub struct CodegenArgs {
 pub struct CosimArgs {
     /// What to build and compare.
     #[arg(value_enum)]
-    target: Target,
+    pub(crate) target: Target,
     /// Vectors per unit (1 to 1,000,000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    vectors: u64,
+    pub(crate) vectors: u64,
     /// Only these units (repeatable); every unit when absent.
     #[arg(long = "unit", value_parser = parse_unit)]
-    units: Vec<Unit>,
-    /// Skip the whole-frame bench.
+    pub(crate) units: Vec<Unit>,
+    /// Skip the whole-frame bench (HLS only; the RTL has no frame yet).
     #[arg(long)]
-    no_frame: bool,
+    pub(crate) no_frame: bool,
     /// Keep the generated project here instead of in a temporary folder.
     #[arg(long)]
-    keep: Option<PathBuf>,
+    pub(crate) keep: Option<PathBuf>,
     /// Parallel g++ and bench processes; the machine's cores when absent.
     #[arg(long)]
-    jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Write the results as JSON here.
     #[arg(long)]
-    json: Option<PathBuf>,
+    pub(crate) json: Option<PathBuf>,
     #[command(flatten)]
-    frame: FrameArgs,
+    pub(crate) frame: FrameArgs,
 }
 
 fn parse_unit(s: &str) -> Result<Unit, String> {
@@ -126,7 +128,9 @@ fn build(
 
 /// Runs `codegen`.
 pub fn codegen(args: &CodegenArgs) -> anyhow::Result<i32> {
-    let Target::Hls = args.target;
+    if args.target == Target::Verilog {
+        return crate::rtl::codegen(args);
+    }
     let loaded = args.frame.load()?;
     let built = build(
         &loaded,
@@ -150,46 +154,66 @@ pub fn codegen(args: &CodegenArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
+/// One unit in `cosim --json` (both targets; the RTL adds its cycle check, lint and speed).
 #[derive(Serialize)]
-struct UnitJson {
-    name: String,
-    vectors: u64,
-    mismatches: u64,
-    first_mismatch: Option<String>,
-    compile_seconds: f64,
-    run_seconds: f64,
+pub(crate) struct UnitJson {
+    pub(crate) name: String,
+    pub(crate) vectors: u64,
+    pub(crate) mismatches: u64,
+    pub(crate) first_mismatch: Option<String>,
+    pub(crate) compile_seconds: f64,
+    pub(crate) run_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cycles: Option<CyclesJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) lint_warnings: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) edges_per_second: Option<f64>,
 }
 
+/// An RTL harness's clock edges against the simulator's.
 #[derive(Serialize)]
-struct SourceJson {
-    source: String,
-    seconds: f64,
-    warnings: Vec<String>,
+pub(crate) struct CyclesJson {
+    pub(crate) mismatches: u64,
+    pub(crate) measured: u64,
+    pub(crate) model: u64,
 }
 
+/// One compiled source (g++) or built harness (Verilator).
 #[derive(Serialize)]
-struct CosimJson {
-    config: String,
-    target: &'static str,
-    vectors_per_unit: usize,
-    units: Vec<UnitJson>,
-    mismatches: u64,
-    compile: Vec<SourceJson>,
-    header_warnings: usize,
-    seconds: Seconds,
+pub(crate) struct SourceJson {
+    pub(crate) source: String,
+    pub(crate) seconds: f64,
+    pub(crate) warnings: Vec<String>,
 }
 
+/// The whole `cosim --json` file.
 #[derive(Serialize)]
-struct Seconds {
-    generate: f64,
-    compile: f64,
-    run: f64,
-    total: f64,
+pub(crate) struct CosimJson {
+    pub(crate) config: String,
+    pub(crate) target: &'static str,
+    pub(crate) vectors_per_unit: usize,
+    pub(crate) units: Vec<UnitJson>,
+    pub(crate) mismatches: u64,
+    pub(crate) compile: Vec<SourceJson>,
+    pub(crate) header_warnings: usize,
+    pub(crate) seconds: Seconds,
+}
+
+/// Wall times of the phases.
+#[derive(Serialize)]
+pub(crate) struct Seconds {
+    pub(crate) generate: f64,
+    pub(crate) compile: f64,
+    pub(crate) run: f64,
+    pub(crate) total: f64,
 }
 
 /// Runs `cosim`.
 pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
-    let Target::Hls = args.target;
+    if args.target == Target::Verilog {
+        return crate::rtl::cosim(args);
+    }
     let start = Instant::now();
     let toolchain = Toolchain::find(&default_ap_types())?;
     let loaded = args.frame.load()?;
@@ -286,6 +310,9 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
             first_mismatch: r.first.clone(),
             compile_seconds: ct,
             run_seconds: r.seconds,
+            cycles: None,
+            lint_warnings: None,
+            edges_per_second: None,
         });
     }
     if let Some(frame) = report.benches.iter().find(|r| r.name == "frame") {

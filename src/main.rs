@@ -11,6 +11,7 @@ mod memory;
 mod output;
 mod plots;
 mod progress;
+mod rtl;
 mod simulate;
 mod verify;
 
@@ -48,10 +49,12 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Drive synthetic read traffic through the memory system: GB/s, latency, row hits, refresh.
     Memory(memory::MemoryArgs),
-    /// Emit the design point's Vitis-HLS project with golden vectors and benches.
+    /// Emit the design point's Vitis-HLS project or its units' RTL, with golden vectors and benches.
     Codegen(hls::CodegenArgs),
-    /// Build the emitted project with g++ and compare every unit and a whole frame with golden.
+    /// Build the emitted project (g++ for hls, Verilator for verilog) and compare with golden.
     Cosim(hls::CosimArgs),
+    /// Synthesise every unit's RTL with Yosys: LUT, FF, DSP, BRAM beside hw's resource model.
+    Synth(rtl::SynthArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,5 +124,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Memory(args) => memory::run(&args),
         Command::Codegen(args) => hls::codegen(&args),
         Command::Cosim(args) => hls::cosim(&args),
+        Command::Synth(args) => rtl::synth(&args),
     }
 }

@@ -93,6 +93,22 @@ pub enum CosimError {
         /// Its output.
         output: String,
     },
+    /// An external tool (Verilator, Yosys) is missing.
+    #[error("{tool}: cannot run it ({reason}); ./scripts/setup.sh installs it")]
+    NoTool {
+        /// The command tried.
+        tool: String,
+        /// The OS error or exit status.
+        reason: String,
+    },
+    /// An external tool failed on the project's files.
+    #[error("{what} failed:\n{stderr}")]
+    Tool {
+        /// What ran, on what.
+        what: String,
+        /// What it said (its first lines).
+        stderr: String,
+    },
     /// File system trouble.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -167,6 +183,8 @@ pub struct BenchResult {
     pub mismatches: u64,
     /// The first mismatch with its inputs, as the bench printed it.
     pub first: Option<String>,
+    /// The clock-edge count against the simulator's model (RTL harnesses only).
+    pub cycles: Option<CycleCheck>,
     /// The bench's whole result line.
     pub line: String,
     /// Seconds the bench ran.
@@ -174,6 +192,24 @@ pub struct BenchResult {
     /// Everything else the bench printed (stdout and stderr): the ap_types headers print run-time
     /// warnings (e.g. on mixed-width `|=`) that point at code of ours worth fixing.
     pub other_output: Vec<String>,
+}
+
+/// An RTL harness's clock edges next to the simulator's model of the same runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CycleCheck {
+    /// Runs (vector groups) whose count differs from the model's.
+    pub mismatches: u64,
+    /// Edges counted over every run.
+    pub measured: u64,
+    /// The model's edges over the same runs.
+    pub model: u64,
+}
+
+impl BenchResult {
+    /// No value mismatch and no cycle mismatch.
+    pub fn passed(&self) -> bool {
+        self.mismatches == 0 && self.cycles.is_none_or(|c| c.mismatches == 0)
+    }
 }
 
 /// Everything a co-simulation found.
@@ -332,16 +368,29 @@ fn link(dir: &Path, bench: &Bench, toolchain: &Toolchain) -> Result<(), CosimErr
 }
 
 fn run_bench(dir: &Path, bench: &Bench) -> Result<BenchResult, CosimError> {
+    run_program(
+        dir,
+        &dir.join(format!("build/tb_{}", bench.name())),
+        &[bench.argument()],
+        bench.name(),
+    )
+}
+
+/// Runs a bench or harness from `dir` and reads its result line, which must name `name` and agree with
+/// its exit status.
+pub(crate) fn run_program(
+    dir: &Path,
+    exe: &Path,
+    args: &[String],
+    name: &str,
+) -> Result<BenchResult, CosimError> {
     let start = Instant::now();
-    let out = Command::new(dir.join(format!("build/tb_{}", bench.name())))
-        .current_dir(dir)
-        .arg(bench.argument())
-        .output()?;
+    let out = Command::new(exe).current_dir(dir).args(args).output()?;
     let seconds = start.elapsed().as_secs_f64();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let parsed = stdout.lines().rev().find_map(parse_line);
     match parsed {
-        Some(mut r) if r.name == bench.name() && (r.mismatches == 0) == out.status.success() => {
+        Some(mut r) if r.name == name && r.passed() == out.status.success() => {
             r.seconds = seconds;
             let stderr = String::from_utf8_lossy(&out.stderr);
             r.other_output = stdout
@@ -353,7 +402,7 @@ fn run_bench(dir: &Path, bench: &Bench) -> Result<BenchResult, CosimError> {
             Ok(r)
         }
         _ => Err(CosimError::NoReport {
-            bench: bench.name().to_string(),
+            bench: name.to_string(),
             status: out
                 .status
                 .code()
@@ -363,7 +412,8 @@ fn run_bench(dir: &Path, bench: &Bench) -> Result<BenchResult, CosimError> {
     }
 }
 
-/// Parses `PASS name: N vectors, M mismatches…` or `FAIL name: N vectors, M mismatches; first: …`.
+/// Parses `PASS name: N vectors, M mismatches…` or `FAIL name: N vectors, M mismatches; first: …`, with
+/// `, K cycle mismatches (C cycles, model D)` after the mismatches for RTL harnesses.
 pub fn parse_line(line: &str) -> Option<BenchResult> {
     let (verdict, rest) = line.split_once(' ')?;
     if verdict != "PASS" && verdict != "FAIL" {
@@ -371,18 +421,48 @@ pub fn parse_line(line: &str) -> Option<BenchResult> {
     }
     let (name, rest) = rest.split_once(": ")?;
     let (vectors, rest) = rest.split_once(" vectors, ")?;
-    let mismatches: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let first = rest.split_once("; first: ").map(|(_, f)| f.to_string());
+    let (mismatches, rest) = leading_number(rest)?;
+    let (rest, first) = match rest.split_once("; first: ") {
+        Some((r, f)) => (r, Some(f.to_string())),
+        None => (rest, None),
+    };
+    // What follows the mismatches: the RTL's cycle check, or a bench's own detail (the frame's taps).
+    let rest = rest.strip_prefix(" mismatches")?;
+    let cycles = match rest
+        .strip_prefix(", ")
+        .filter(|c| c.contains(" cycle mismatches ("))
+    {
+        Some(c) => {
+            let (mismatches, c) = leading_number(c)?;
+            let c = c.strip_prefix(" cycle mismatches (")?;
+            let (measured, c) = leading_number(c)?;
+            let (model, c) = leading_number(c.strip_prefix(" cycles, model ")?)?;
+            (c == ")").then_some(())?;
+            Some(CycleCheck {
+                mismatches,
+                measured,
+                model,
+            })
+        }
+        None => None,
+    };
     let r = BenchResult {
         name: name.to_string(),
         vectors: vectors.parse().ok()?,
-        mismatches: mismatches.parse().ok()?,
+        mismatches,
         first,
+        cycles,
         line: line.to_string(),
         seconds: 0.0,
         other_output: Vec::new(),
     };
-    ((verdict == "PASS") == (r.mismatches == 0)).then_some(r)
+    ((verdict == "PASS") == r.passed()).then_some(r)
+}
+
+/// The decimal number `s` starts with, and the rest.
+fn leading_number(s: &str) -> Option<(u64, &str)> {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    Some((s[..end].parse().ok()?, &s[end..]))
 }
 
 #[cfg(test)]
@@ -407,5 +487,28 @@ mod tests {
         );
         assert!(parse_line("PASS gelu: 5 vectors, 2 mismatches").is_none());
         assert!(parse_line("compiling...").is_none());
+        let r =
+            parse_line("PASS frame: 1 vectors, 0 mismatches (127 taps, 3591360 values)").unwrap();
+        assert_eq!((r.vectors, r.cycles), (1, None));
+        let r = parse_line(
+            "PASS gelu: 7 vectors, 0 mismatches, 0 cycle mismatches (13 cycles, model 13)",
+        )
+        .unwrap();
+        let want = CycleCheck {
+            mismatches: 0,
+            measured: 13,
+            model: 13,
+        };
+        assert_eq!(r.cycles, Some(want));
+        let r = parse_line(
+            "FAIL exp: 7 vectors, 0 mismatches, 1 cycle mismatches (14 cycles, model 13)",
+        )
+        .unwrap();
+        assert_eq!(r.cycles.map(|c| c.mismatches), Some(1));
+        assert!(!r.passed());
+        assert!(parse_line(
+            "PASS exp: 7 vectors, 0 mismatches, 1 cycle mismatches (14 cycles, model 13)"
+        )
+        .is_none());
     }
 }

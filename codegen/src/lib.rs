@@ -7,6 +7,8 @@
 //! * [`vectors`]: golden vector files (unit cases and a whole frame's taps).
 //! * [`hls`]: the HLS project from the templates under `templates/hls/`.
 //! * [`cosim`]: build the benches with g++ and compare.
+//! * [`verilog`]: the RTL project (hw's rust-hdl units behind AXI-Stream tops, Verilator harnesses,
+//!   Yosys scripts), its Verilator co-simulation and its synthesis.
 #![warn(missing_docs)]
 
 pub mod cosim;
@@ -15,6 +17,7 @@ pub mod hls;
 pub mod template;
 pub mod unit;
 pub mod vectors;
+pub mod verilog;
 
 #[cfg(test)]
 mod cosim_tests;

@@ -38,6 +38,24 @@ impl Default for BoardConfig {
 }
 
 impl BoardConfig {
+    /// The device family Yosys's `synth_xilinx -family` maps to, from the part number: `xcup` for
+    /// UltraScale+ (Zynq MPSoC `xczu…`, Alveo/Virtex `xcu2…`, `xcvu…p`, `xcku…p`), `xcu` for
+    /// UltraScale, `xc7` for 7-series; `None` for parts Yosys has no Xilinx mapping for.
+    pub fn yosys_family(&self) -> Option<&'static str> {
+        let part = self.part.to_ascii_lowercase();
+        let series = part.split('-').next().unwrap_or("");
+        if series.starts_with("xczu") || series.starts_with("xcu2") || series.starts_with("xcu5") {
+            Some("xcup")
+        } else if series.starts_with("xcvu") || series.starts_with("xcku") {
+            // Virtex/Kintex UltraScale+ devices end their series name in `p` (xcvu9p, xcku5p).
+            Some(if series.ends_with('p') { "xcup" } else { "xcu" })
+        } else if series.starts_with("xc7") {
+            Some("xc7")
+        } else {
+            None
+        }
+    }
+
     /// Every problem with these values.
     pub fn validate(&self) -> Vec<ConfigIssue> {
         let mut issues = Vec::new();
@@ -53,5 +71,27 @@ impl BoardConfig {
             }
         }
         issues
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yosys_families_follow_the_part_number() {
+        let family = |part: &str| {
+            BoardConfig {
+                part: part.into(),
+                ..BoardConfig::default()
+            }
+            .yosys_family()
+        };
+        assert_eq!(family("xczu9eg-ffvb1156-2-e"), Some("xcup"));
+        assert_eq!(family("xcu280-fsvh2892-2L-e"), Some("xcup"));
+        assert_eq!(family("xcvu9p-flga2104-2L-e"), Some("xcup"));
+        assert_eq!(family("xcku040-ffva1156-2-e"), Some("xcu"));
+        assert_eq!(family("xc7z020clg400-1"), Some("xc7"));
+        assert_eq!(family("10AX115S2F45I1SG"), None);
     }
 }

@@ -6,5 +6,6 @@
 pub mod arch;
 pub mod board;
 pub mod memory;
+pub mod resources;
 pub mod rtl;
 pub mod timing;

@@ -22,7 +22,7 @@ foreach f [lsort [glob -directory $here/src *.cpp]] {
     add_files $f -cflags $cflags
 }
 add_files -tb $here/tb/tb_frame.cpp -cflags "$cflags -I$here/tb"
-add_files -tb $here/tb/bench.cpp -cflags "$cflags -I$here/tb"
+add_files -tb $here/tb/vectors.cpp -cflags "$cflags -I$here/tb"
 
 open_solution -reset solution1 -flow_target vivado
 set_part xczu9eg-ffvb1156-2-e

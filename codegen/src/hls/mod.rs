@@ -49,6 +49,9 @@ pub enum BuildError {
     /// A template is broken (a bug in edgemoe).
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// The RTL generator failed (a bug in edgemoe's hw crate).
+    #[error("{0}")]
+    Rtl(String),
 }
 
 /// The whole project for `design`: sources, `vectors` golden cases for each of `units`, and the
@@ -80,6 +83,9 @@ pub fn project(
     let mut p = Project::default();
     for t in templates::PROJECT {
         p.add(t.path, render(t.path, t.text, &vars)?.into_bytes());
+    }
+    for (name, text) in crate::vectors::READER {
+        p.add(&format!("tb/{name}"), text.as_bytes().to_vec());
     }
     for unit in SCALAR_UNITS {
         let mut v = vars.clone();
@@ -114,7 +120,7 @@ pub fn bench_sources(unit: Unit) -> Vec<String> {
         .iter()
         .map(|u| format!("src/{}.cpp", u.name()))
         .collect();
-    s.push("tb/bench.cpp".into());
+    s.push("tb/vectors.cpp".into());
     s.push(format!("tb/tb_{}.cpp", unit.name()));
     s
 }
@@ -126,7 +132,7 @@ pub fn frame_sources() -> Vec<String> {
         .map(|u| format!("src/{}.cpp", u.name()))
         .collect();
     s.push("src/edgemoe_top.cpp".into());
-    s.push("tb/bench.cpp".into());
+    s.push("tb/vectors.cpp".into());
     s.push("tb/tb_frame.cpp".into());
     s
 }

@@ -50,7 +50,6 @@ pub const PROJECT: &[TemplateFile] = files![
     "src/patch_embed.cpp",
     "src/edgemoe_top.cpp",
     "tb/bench.h",
-    "tb/bench.cpp",
     "tb/tb_div.cpp",
     "tb/tb_softmax.cpp",
     "tb/tb_layernorm.cpp",

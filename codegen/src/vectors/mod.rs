@@ -21,6 +21,19 @@
 pub mod frame;
 pub mod units;
 
+/// The C++ reader of this format and the PASS/FAIL report (`vectors.h`, `vectors.cpp`), plain C++ that
+/// the HLS benches and the Verilator harnesses both compile, so both read and report alike.
+pub const READER: [(&str, &str); 2] = [
+    (
+        "vectors.h",
+        include_str!("../../templates/common/vectors.h"),
+    ),
+    (
+        "vectors.cpp",
+        include_str!("../../templates/common/vectors.cpp"),
+    ),
+];
+
 use std::fmt::Write as _;
 
 use golden::fixed::Format;

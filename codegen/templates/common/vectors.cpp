@@ -1,5 +1,5 @@
-// bench.cpp: the vector reader and the comparison report.
-#include "bench.h"
+// vectors.cpp: the vector reader and the comparison report.
+#include "vectors.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,7 +92,8 @@ vector_file read_vectors(const char *path) {
     return file;
 }
 
-bench::bench(const char *unit, int argc, char **argv) : unit_(unit), cases_(0), mismatches_(0) {
+bench::bench(const char *unit, int argc, char **argv)
+    : unit_(unit), cases_(0), mismatches_(0), runs_(0), cycle_mismatches_(0), measured_(0), model_(0) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s VECTOR_FILE\n", argv[0]);
         exit(2);
@@ -123,26 +124,52 @@ void bench::expect_shared(size_t words) const {
 
 void bench::check(const vector_group &g, int c, const words_t &got) {
     ++cases_;
+    compare(g, c, got, "");
+}
+
+void bench::recheck(const vector_group &g, int c, const words_t &got) { compare(g, c, got, " (rerun)"); }
+
+void bench::compare(const vector_group &g, int c, const words_t &got, const char *run) {
     const uint64_t *expected = g.expected(c);
     bool same = int(got.size()) == g.outputs;
     for (int i = 0; same && i < g.outputs; ++i) same = got[i] == expected[i];
     if (same) return;
     if (mismatches_ == 0) {
         std::ostringstream s;
-        s << "case " << (cases_ - 1) << " in " << list(g.input(c), g.inputs) << " expected "
-          << list(expected, g.outputs) << " got " << list(got.data(), int(got.size()));
+        s << "case " << c << " of group " << group_index(g) << run << " in " << list(g.input(c), g.inputs)
+          << " expected " << list(expected, g.outputs) << " got " << list(got.data(), int(got.size()));
         first_ = s.str();
     }
     ++mismatches_;
 }
 
+size_t bench::group_index(const vector_group &g) const {
+    for (size_t i = 0; i < file_.groups.size(); ++i) {
+        if (&file_.groups[i] == &g) return i;
+    }
+    return file_.groups.size();
+}
+
+void bench::cycles(uint64_t measured, uint64_t model) {
+    ++runs_;
+    measured_ += measured;
+    model_ += model;
+    if (measured != model) ++cycle_mismatches_;
+}
+
 int bench::finish() const {
-    if (mismatches_ == 0) {
-        printf("PASS %s: %ld vectors, 0 mismatches\n", unit_.c_str(), cases_);
+    std::ostringstream cyc;
+    if (runs_ > 0) {
+        cyc << ", " << cycle_mismatches_ << " cycle mismatches (" << measured_ << " cycles, model " << model_
+            << ")";
+    }
+    if (mismatches_ == 0 && cycle_mismatches_ == 0) {
+        printf("PASS %s: %ld vectors, 0 mismatches%s\n", unit_.c_str(), cases_, cyc.str().c_str());
         return 0;
     }
-    printf("FAIL %s: %ld vectors, %ld mismatches; first: %s\n", unit_.c_str(), cases_, mismatches_,
-           first_.c_str());
+    printf("FAIL %s: %ld vectors, %ld mismatches%s", unit_.c_str(), cases_, mismatches_, cyc.str().c_str());
+    if (mismatches_ > 0) printf("; first: %s", first_.c_str());
+    printf("\n");
     return 1;
 }
 

@@ -1,0 +1,137 @@
+// axis.h: drives a Verilated AXI-Stream top (aclk, aresetn, s_axis_*, m_axis_*) and counts its clock
+// edges the way the simulator's model counts a unit's cycles.
+#ifndef EDGEMOE_AXIS_H
+#define EDGEMOE_AXIS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace edgemoe {
+namespace tb {
+
+// What one run of a stream gave.
+struct axis_run {
+    std::vector<uint64_t> out;  // every result beat, in order
+    uint64_t cycles;            // edges from the first accepted beat to the last result, inclusive
+    uint64_t edges;             // every edge simulated, reset included
+    double seconds;             // wall time of the run
+};
+
+// The simulator's cycle count per vector group, from `<unit>.cycles` (written by edgemoe codegen
+// verilog):  `edgemoe-cycles 1`, `unit <name>`, `groups <g>`, then g counts.
+inline std::vector<uint64_t> read_cycles(const char *path, const std::string &unit, size_t groups) {
+    FILE *f = fopen(path, "r");
+    char word[64], name[64];
+    int version = 0;
+    unsigned long n = 0;
+    if (!f || fscanf(f, "%63s %d unit %63s groups %lu", word, &version, name, &n) != 4 ||
+        std::string(word) != "edgemoe-cycles" || version != 1) {
+        fprintf(stderr, "%s: not an edgemoe cycles file of format 1\n", path);
+        exit(2);
+    }
+    if (unit != name || n != groups) {
+        fprintf(stderr, "%s: cycles of unit `%s` for %lu groups; the vectors have %zu groups of `%s`\n", path,
+                name, n, groups, unit.c_str());
+        exit(2);
+    }
+    std::vector<uint64_t> cycles(n);
+    for (size_t g = 0; g < n; ++g) {
+        unsigned long long c;
+        if (fscanf(f, "%llu", &c) != 1) {
+            fprintf(stderr, "%s: truncated\n", path);
+            exit(2);
+        }
+        cycles[g] = c;
+    }
+    fclose(f);
+    return cycles;
+}
+
+// The driver. Inputs change and outputs are sampled while aclk is low; the rising edge then commits
+// the handshakes, as the units' valid/ready contract assumes.
+template <class Top>
+class axis_driver {
+public:
+    explicit axis_driver(Top &top) : top_(top), lcg_(0x9e3779b97f4a7c15ULL) {}
+
+    // Holds aresetn low for two edges.
+    void reset() {
+        top_.aresetn = 0;
+        top_.s_axis_tvalid = 0;
+        top_.m_axis_tready = 0;
+        edge();
+        edge();
+        top_.aresetn = 1;
+    }
+
+    // Offers `in` in order and collects `results` beats. Without backpressure a beat is offered every
+    // cycle and every result is taken at once; with it both sides pause at random (seeded).
+    axis_run run(const std::vector<uint64_t> &in, size_t results, bool backpressure) {
+        const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+        reset();
+        axis_run r;
+        r.cycles = 0;
+        size_t next = 0;
+        uint64_t cycle = 0, first = 0, last = 0, idle = 0;
+        bool started = false;
+        while (r.out.size() < results) {
+            const bool offer = next < in.size() && (!backpressure || random() % 4 != 0);
+            const bool ready = !backpressure || random() % 3 != 0;
+            top_.s_axis_tdata = offer ? in[next] : 0;
+            top_.s_axis_tvalid = offer;
+            top_.m_axis_tready = ready;
+            top_.aclk = 0;
+            top_.eval();
+            const bool took = offer && top_.s_axis_tready;
+            const bool got = ready && top_.m_axis_tvalid;
+            if (took && !started) {
+                started = true;
+                first = cycle;
+            }
+            if (got) {
+                r.out.push_back(top_.m_axis_tdata);
+                last = cycle;
+            }
+            next += took ? 1 : 0;
+            idle = took || got ? 0 : idle + 1;
+            if (idle > 100000) {
+                fprintf(stderr, "the stream is stuck: %zu of %zu beats in, %zu of %zu results out\n", next,
+                        in.size(), r.out.size(), results);
+                exit(3);
+            }
+            top_.aclk = 1;
+            top_.eval();
+            ++cycle;
+        }
+        r.cycles = results ? last - first + 1 : 0;
+        r.edges = cycle + 2;
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return r;
+    }
+
+private:
+    void edge() {
+        top_.aclk = 0;
+        top_.eval();
+        top_.aclk = 1;
+        top_.eval();
+    }
+
+    uint64_t random() {
+        lcg_ = lcg_ * 6364136223846793005ULL + 1442695040888963407ULL;
+        return lcg_ >> 33;
+    }
+
+    Top &top_;
+    uint64_t lcg_;
+};
+
+} // namespace tb
+} // namespace edgemoe
+
+#endif

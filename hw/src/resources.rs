@@ -1,0 +1,170 @@
+//! The resource model: LUT, FF, DSP and BRAM of each unit with RTL, counted from the structure of its
+//! datapath at a design point, so an architect can price a design point without running synthesis.
+//!
+//! Each unit's figure is a sum over its parts (registers, carry-chain arithmetic, LUT ROMs, shift
+//! registers, 16×16 partial products) at the widths the format gives them, then scaled per resource
+//! class by [`CALIBRATION`], fitted to Yosys 0.23 `synth_xilinx -family xcup` on the units' RTL at the
+//! default design point. `edgemoe synth` prints model and Yosys side by side with the gap; a design
+//! point the fit did not see (another fm_t, another depth) shows how well the structure carries. These
+//! are Yosys's figures, not Vivado's, which packs LUTs more tightly.
+
+use golden::fixed::Format;
+use golden::model::config::Numerics;
+use golden::units::gelu::lut as gelu_table;
+
+use crate::arch::ArchConfig;
+use crate::rtl::axis::pad_stages;
+use crate::rtl::RtlUnit;
+
+/// A unit's resources.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Estimate {
+    /// LUTs as logic.
+    pub lut: u64,
+    /// LUTs as memory (here: shift registers).
+    pub lutram: u64,
+    /// Flip-flops.
+    pub ff: u64,
+    /// DSP slices.
+    pub dsp: u64,
+    /// 18 Kb block RAMs.
+    pub bram18: u64,
+}
+
+impl Estimate {
+    /// 36 Kb block RAMs.
+    pub fn bram36(&self) -> f64 {
+        self.bram18 as f64 / 2.0
+    }
+}
+
+/// Factors from the structural counts to Yosys's, per resource class.
+#[derive(Clone, Copy, Debug)]
+pub struct Calibration {
+    /// Logic LUTs: the structure counts one LUT per arithmetic bit and four per ROM bit; Yosys also
+    /// spends LUTs on the muxes of the valid/ready stall and on the wrap logic.
+    pub lut: f64,
+    /// Flip-flops: the structure counts the significant bits; Yosys keeps some constant and
+    /// sign-extension bits of the 32-bit containers.
+    pub ff: f64,
+    /// Shift-register LUTs: Yosys packs some short chains into FFs instead.
+    pub srl: f64,
+}
+
+/// Fitted on the default design point (fm_t ap_fixed<32,10>) with Yosys 0.23: gelu 435 LUT, 337 FF,
+/// 42 SRL16E against 352, 257 and 53 counted.
+pub const CALIBRATION: Calibration = Calibration {
+    lut: 1.236,
+    ff: 1.311,
+    srl: 0.792,
+};
+
+/// LUTs per bit of an adder, subtractor or comparator (one LUT feeding the carry chain per bit).
+const LUT_PER_ARITH_BIT: f64 = 1.0;
+/// LUTs per output bit of a 256-entry asynchronous ROM: four LUT6 behind a MUXF7/MUXF8 tree.
+const LUT_PER_ROM256_BIT: f64 = 4.0;
+/// Delay chains at least this deep become SRL16E shift registers (one LUT per 16 stages per bit).
+const SRL_MIN_DEPTH: u64 = 3;
+
+/// DSPs of the RTL's 32×32 multiplier (`rtl::mul::MulU32`): four 16×16 partial products.
+const MUL_U32_DSP: u64 = 4;
+
+/// Bits needed for the magnitude `v`.
+fn bits(v: u64) -> u64 {
+    u64::from(64 - v.leading_zeros())
+}
+
+/// Registers of `width` bits delayed `depth` stages: flip-flops and shift-register LUTs.
+fn delay(width: u64, depth: u64) -> (u64, u64) {
+    if depth >= SRL_MIN_DEPTH {
+        // One SRL per 16 stages per bit, plus an output register.
+        (width, width * depth.div_ceil(16))
+    } else {
+        (width * depth, 0)
+    }
+}
+
+/// The model's figures for `unit` at this design point (its configured depth included).
+pub fn estimate(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Estimate {
+    let (_, depth) = unit.depth(arch);
+    // A depth the unit cannot meet has no RTL; price the unpadded unit then.
+    let pad = pad_stages(unit.name(), unit.natural_latency(), depth).unwrap_or(0) as u64;
+    match unit {
+        RtlUnit::Gelu => gelu(numerics.fm, pad),
+    }
+}
+
+/// `gelu`: decode, three 176-row ROMs, a t·|ΔT| product, the interpolation and the subtraction.
+fn gelu(fm: Format, pad: u64) -> Estimate {
+    let w = u64::from(fm.width());
+    let f = fm.frac_bits().max(0) as u64;
+    let table = gelu_table(f as u32);
+    let lo_bits = bits(table.iter().map(|&t| t.unsigned_abs()).max().unwrap_or(0));
+    let step_bits = bits(
+        table
+            .windows(2)
+            .map(|k| (k[1] - k[0]).unsigned_abs())
+            .max()
+            .unwrap_or(0),
+    );
+    // t·|ΔT|: F + step bits wide.
+    let product = f + step_bits;
+    // relu waits five stages for δ, T[i] and the step's sign three.
+    let (relu_ff, relu_srl) = delay(w, 5);
+    let (lo_ff, lo_srl) = delay(lo_bits + 1, 3);
+    let (pad_ff, pad_srl) = delay(w + 1, pad);
+    let ff = 6 // valid bits
+        + relu_ff
+        + 8 // ROM index
+        + 2 * f // t
+        + step_bits
+        + lo_ff
+        + 2 * product // partial products and their sum
+        + f // δ
+        + w // y
+        + pad_ff;
+    let arith = 3 * w // wrap, |x|, cutoff compare
+        + 2 * product // partial-product sum, interpolation
+        + w; // relu − δ
+    let rom = lo_bits + step_bits + 1;
+    let c = CALIBRATION;
+    Estimate {
+        lut: (c.lut * (arith as f64 * LUT_PER_ARITH_BIT + rom as f64 * LUT_PER_ROM256_BIT)).round()
+            as u64,
+        lutram: (c.srl * (relu_srl + lo_srl + pad_srl) as f64).round() as u64,
+        ff: (c.ff * ff as f64).round() as u64,
+        // The RTL's MulU32 forms all four 16×16 products of its 32-bit container operands; Yosys
+        // drops one of them at F ≤ 16 (fm<24,8>: 3 DSPs), the model does not.
+        dsp: MUL_U32_DSP,
+        bram18: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_count_magnitudes() {
+        assert_eq!(bits(255), 8);
+    }
+
+    #[test]
+    fn deep_delays_become_shift_registers() {
+        assert_eq!(delay(32, 2), (64, 0));
+        assert_eq!(delay(32, 5), (32, 32));
+        assert_eq!(delay(33, 40), (33, 99));
+        assert_eq!(delay(8, 0), (0, 0));
+    }
+
+    #[test]
+    fn padding_the_gelu_adds_shift_registers_not_logic() {
+        let numerics = Numerics::default();
+        let mut arch = ArchConfig::default();
+        let base = estimate(RtlUnit::Gelu, &numerics, &arch);
+        arch.depth.gelu += 10;
+        let padded = estimate(RtlUnit::Gelu, &numerics, &arch);
+        assert_eq!((padded.lut, padded.dsp), (base.lut, base.dsp));
+        assert!(padded.lutram > base.lutram && padded.ff > base.ff);
+    }
+}
