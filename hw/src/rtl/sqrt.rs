@@ -57,6 +57,11 @@ pub const MODULE: &str = "sqrt";
 /// Stages in the pipeline, as a `usize` for the arrays.
 const STAGES: usize = ROOT_BITS as usize;
 
+// #[hdl_gen] bodies take no constants from Rust (it reads any path as a signal), so they spell out
+// 60 (radicand bits), 30 and 31 (stages) and the widths 34 = 32 + 2 (remainder field) and
+// 94 = 60 + 34; this keeps them in step with the constants.
+const _: () = assert!(RADICAND_BITS == 60 && STAGES == 30);
+
 /// One step of the restoring square root: brings the next two radicand bits down into the remainder
 /// and develops one root bit, registered.
 ///
