@@ -10,7 +10,7 @@ use clap::Args;
 use codegen::design::Design;
 use codegen::hls::BuildError;
 use codegen::verilog::{self, cosim::Verilator, synth::Yosys, UnitRtl};
-use hw::resources::{estimate, Estimate};
+use hw::resources::{estimate, structure, Calibration, Estimate, CALIBRATION};
 use hw::rtl::RtlUnit;
 use serde::Serialize;
 
@@ -410,6 +410,32 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<i32> {
         total.bram36,
         pct(total.bram36, board.bram36),
         board.bram36
+    );
+    let pairs: Vec<(Estimate, Estimate)> = units
+        .iter()
+        .zip(&results)
+        .map(|(u, s)| {
+            let y = s.resources;
+            let synthesised = Estimate {
+                lut: y.lut,
+                lutram: y.lutram,
+                ff: y.ff,
+                dsp: y.dsp,
+                bram18: y.bram18,
+            };
+            (structure(u.unit, &c.numerics, &c.raw.arch), synthesised)
+        })
+        .collect();
+    let refit = Calibration::fit(&pairs);
+    println!(
+        "model calibration (LUT, FF, SRL factors): x{:.3} x{:.3} x{:.3}; refit to these {} units: x{:.3} x{:.3} x{:.3}",
+        CALIBRATION.lut,
+        CALIBRATION.ff,
+        CALIBRATION.srl,
+        pairs.len(),
+        refit.lut,
+        refit.ff,
+        refit.srl
     );
     println!("time: {:.1} s", start.elapsed().as_secs_f64());
     if let Some(path) = &args.json {

@@ -64,6 +64,9 @@ pub struct LoopDepth {
     pub top_k: u32,
     /// `exp<32,10>`: 19 (the gate values).
     pub exp: u32,
+    /// The standalone `sqrt` unit (inside `layernorm_output`, whose depth already counts it): 31, the
+    /// RTL's one root bit per stage plus the rounding. Vitis reports 23 for `sqrt_fixed<32,10>` (§7.2).
+    pub sqrt: u32,
     /// The gate value's ap_fixed division. The log gives no figure: 36 cycles is an assumption (a
     /// radix-2 divider over the 32 quotient bits plus a few cycles of I/O); the gating time is within
     /// the 150–250 cycles per token §9 estimates either way.
@@ -95,6 +98,7 @@ impl Default for LoopDepth {
             gate_softmax: 24,
             top_k: 2,
             exp: 19,
+            sqrt: 31,
             gate_div: 36,
             write_gate_results: 4,
             patch_embed: 33,

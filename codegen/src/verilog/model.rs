@@ -11,6 +11,8 @@ use crate::vectors::Group;
 pub fn cycles(unit: RtlUnit, group: &Group, top: &Top) -> u64 {
     match unit {
         // One operand in, one result out, II 1.
-        RtlUnit::Gelu => stream_cycles(unit.name(), group.len() as u64, 1, top.latency, |_| true),
+        RtlUnit::Sqrt | RtlUnit::Gelu => {
+            stream_cycles(unit.name(), group.len() as u64, 1, top.latency, |_| true)
+        }
     }
 }

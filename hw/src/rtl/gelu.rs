@@ -293,13 +293,11 @@ impl Logic for Gelu {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
 
     use golden::rng::SplitMix64;
     use golden::units::gelu::Gelu as Golden;
 
     use super::*;
-    use crate::rtl::{tools, verilator_waivers};
 
     fn formats() -> [Format; 2] {
         ["ap_fixed<32,10>", "ap_fixed<24,8>"].map(|s| s.parse().expect("a valid format"))
@@ -485,53 +483,5 @@ mod tests {
             );
         }
         assert!(Gelu::new("ap_fixed<16,6>".parse().expect("a valid format")).is_ok());
-    }
-
-    /// gelu.v and its lint.vlt in a fresh folder.
-    fn emit(name: &str, fm: Format) -> tools::Scratch {
-        let dir = tools::Scratch::new(name);
-        let v = verilog(fm).expect("a supported format");
-        assert!(v.contains("module gelu("), "root module renamed");
-        std::fs::write(dir.path().join("gelu.v"), v).expect("write gelu.v");
-        let vlt = verilator_waivers("gelu.v");
-        std::fs::write(dir.path().join("lint.vlt"), vlt).expect("write lint.vlt");
-        dir
-    }
-
-    #[test]
-    fn verilog_is_verilator_wall_clean_with_the_waivers() {
-        let test = "verilog_is_verilator_wall_clean_with_the_waivers";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        for fm in formats() {
-            let dir = emit(&format!("gelu-lint-{}", fm.width()), fm);
-            tools::run(
-                Command::new("verilator")
-                    .args(["--lint-only", "-Wall", "--top-module", MODULE])
-                    .args(["lint.vlt", "gelu.v"])
-                    .current_dir(dir.path()),
-            );
-        }
-    }
-
-    #[test]
-    fn verilog_synthesises_for_ultrascale_plus_with_yosys() {
-        let test = "verilog_synthesises_for_ultrascale_plus_with_yosys";
-        if !tools::available("yosys", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("gelu-synth", fm);
-        let script = format!("read_verilog gelu.v; synth_xilinx -family xcup -top {MODULE}; stat");
-        let log = tools::run(
-            Command::new("yosys")
-                .args(["-p", &script])
-                .current_dir(dir.path()),
-        );
-        assert!(
-            log.contains("DSP48E2"),
-            "the 16×16 products map to DSPs:\n{log}"
-        );
     }
 }

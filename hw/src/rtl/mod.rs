@@ -61,6 +61,8 @@ pub enum RtlError {
 /// The units that have RTL, named as golden names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RtlUnit {
+    /// [`sqrt`].
+    Sqrt,
     /// [`gelu`].
     Gelu,
 }
@@ -80,11 +82,12 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 1] = [RtlUnit::Gelu];
+    pub const ALL: [RtlUnit; 2] = [RtlUnit::Sqrt, RtlUnit::Gelu];
 
     /// The name shared by golden, sim, hw and codegen.
     pub const fn name(self) -> &'static str {
         match self {
+            RtlUnit::Sqrt => sqrt::MODULE,
             RtlUnit::Gelu => gelu::MODULE,
         }
     }
@@ -97,6 +100,7 @@ impl RtlUnit {
     /// The unit's own latency.
     pub const fn natural_latency(self) -> u32 {
         match self {
+            RtlUnit::Sqrt => sqrt::LATENCY,
             RtlUnit::Gelu => gelu::LATENCY,
         }
     }
@@ -104,6 +108,7 @@ impl RtlUnit {
     /// The `[arch]` key that sets the unit's depth, and its value in `arch`.
     pub fn depth(self, arch: &ArchConfig) -> (&'static str, u32) {
         match self {
+            RtlUnit::Sqrt => ("arch.depth.sqrt", arch.depth.sqrt),
             RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
         }
     }
@@ -119,6 +124,10 @@ impl RtlUnit {
             detail,
         };
         let verilog = match self {
+            RtlUnit::Sqrt => {
+                let top = sqrt::SqrtAxis::new(sqrt::Sqrt::new(numerics.fm)?, pad).map_err(bug)?;
+                verilog_named(&top, self.name(), &module)?
+            }
             RtlUnit::Gelu => {
                 let top = gelu::GeluAxis::new(gelu::Gelu::new(numerics.fm)?, pad).map_err(bug)?;
                 verilog_named(&top, self.name(), &module)?
@@ -179,6 +188,3 @@ pub fn verilator_waivers(file_name: &str) -> String {
     }
     vlt
 }
-
-#[cfg(test)]
-pub(crate) mod tools;

@@ -36,6 +36,7 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+use super::axis::scalar_axis;
 use super::{verilog_named, RtlError, CONTAINER_BITS};
 
 /// Bits of the radicand `n = x·2^F` the pipeline holds.
@@ -201,6 +202,12 @@ pub struct Sqrt {
     rounded: Signal<Local, Bits<32>>,
 }
 
+scalar_axis!(
+    /// [`Sqrt`] behind AXI-Stream ports, padded to the configured depth.
+    SqrtAxis,
+    Sqrt
+);
+
 impl Sqrt {
     /// The unit for `fm`; formats the datapath cannot hold are refused.
     pub fn new(fm: Format) -> Result<Sqrt, RtlError> {
@@ -324,13 +331,11 @@ impl Logic for Sqrt {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
 
     use golden::rng::SplitMix64;
     use golden::units::sqrt::sqrt as golden_sqrt;
 
     use super::*;
-    use crate::rtl::{tools, verilator_waivers};
 
     fn format(text: &str) -> Format {
         text.parse().expect("a valid format")
@@ -575,148 +580,5 @@ mod tests {
             );
         }
         assert!(Sqrt::new(format("ap_fixed<32,3>")).is_ok());
-    }
-
-    /// sqrt.v and its lint.vlt in a fresh folder.
-    fn emit(name: &str, fm: Format) -> tools::Scratch {
-        let dir = tools::Scratch::new(name);
-        let v = verilog(fm).expect("a supported format");
-        assert!(v.contains("module sqrt("), "root module renamed");
-        std::fs::write(dir.path().join("sqrt.v"), v).expect("write sqrt.v");
-        let vlt = verilator_waivers("sqrt.v");
-        std::fs::write(dir.path().join("lint.vlt"), vlt).expect("write lint.vlt");
-        dir
-    }
-
-    #[test]
-    fn verilog_is_verilator_wall_clean_with_the_waivers() {
-        let test = "verilog_is_verilator_wall_clean_with_the_waivers";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        for fm in formats() {
-            let dir = emit(&format!("sqrt-lint-{}", fm.width()), fm);
-            tools::run(
-                Command::new("verilator")
-                    .args(["--lint-only", "-Wall", "--top-module", MODULE])
-                    .args(["lint.vlt", "sqrt.v"])
-                    .current_dir(dir.path()),
-            );
-        }
-    }
-
-    /// A Verilator testbench for [`verilog_matches_golden_in_verilator`]: streams the hex values of
-    /// `argv[1]` with `y_ready` high two cycles in three (a seeded LCG) and prints every `y` taken.
-    const COSIM_TB: &str = r#"#include "Vsqrt.h"
-#include "verilated.h"
-#include <cstdint>
-#include <cstdio>
-#include <memory>
-#include <vector>
-int main(int argc, char** argv) {
-  auto ctx = std::make_unique<VerilatedContext>();
-  auto top = std::make_unique<Vsqrt>(ctx.get());
-  FILE* in = std::fopen(argv[1], "r");
-  std::vector<uint32_t> xs;
-  unsigned x;
-  while (std::fscanf(in, "%x", &x) == 1) xs.push_back(x);
-  std::fclose(in);
-  auto edge = [&] { top->clock = 0; top->eval(); top->clock = 1; top->eval(); };
-  top->reset = 1; top->x_valid = 0; top->y_ready = 0; edge(); top->reset = 0;
-  size_t next = 0, got = 0;
-  uint32_t lcg = 12345;
-  for (uint64_t cycle = 0; got < xs.size() && cycle < 100 * xs.size() + 1000; ++cycle) {
-    lcg = lcg * 1664525u + 1013904223u;
-    top->y_ready = (lcg >> 16) % 3 != 0;
-    top->x_valid = next < xs.size();
-    top->x = next < xs.size() ? xs[next] : 0;
-    top->clock = 0; top->eval();
-    bool taken = top->x_valid && top->x_ready;
-    if (top->y_valid && top->y_ready) { std::printf("%08x\n", top->y); ++got; }
-    top->clock = 1; top->eval();
-    if (taken) ++next;
-  }
-  top->final();
-  return 0;
-}
-"#;
-
-    /// The emitted Verilog itself (not rust-hdl's model of it) against golden, under backpressure,
-    /// for both formats and the full 60-bit radicand: guards against the width semantics where
-    /// rust-hdl's simulation and Verilog differ.
-    #[test]
-    fn verilog_matches_golden_in_verilator() {
-        let test = "verilog_matches_golden_in_verilator";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        let full = format("ap_fixed<32,3>");
-        for fm in formats().into_iter().chain([full]) {
-            let dir = emit(&format!("sqrt-cosim-{}-{}", fm.width(), fm.int_bits()), fm);
-            let mut xs = corners(fm);
-            xs.extend(random(fm, 13, 20_000));
-            let text: String = xs.iter().map(|x| format!("{x:08x}\n")).collect();
-            std::fs::write(dir.path().join("x.hex"), text).expect("write x.hex");
-            std::fs::write(dir.path().join("tb.cpp"), COSIM_TB).expect("write tb.cpp");
-            tools::run(
-                Command::new("verilator")
-                    .args(["--cc", "--exe", "--build", "-j", "2", "-Wno-fatal"])
-                    // Compile the model unoptimised: building dominates, 20k cycles are instant.
-                    .args(["-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"])
-                    .args(["--top-module", MODULE, "sqrt.v", "tb.cpp", "-o", "tb"])
-                    .current_dir(dir.path()),
-            );
-            let out = tools::run(
-                Command::new(dir.path().join("obj_dir").join("tb"))
-                    .arg("x.hex")
-                    .current_dir(dir.path()),
-            );
-            let ys: Vec<u32> = out
-                .lines()
-                .map(|l| u32::from_str_radix(l, 16).expect("a hex line"))
-                .collect();
-            let want: Vec<u32> = xs.iter().map(|&x| expected(fm, x)).collect();
-            assert_eq!(ys.len(), want.len(), "{fm}: outputs");
-            for ((&x, &y), &w) in xs.iter().zip(&ys).zip(&want) {
-                assert_eq!(
-                    y, w,
-                    "{fm}: x = {x:#010x}: verilog {y:#010x}, golden {w:#010x}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn verilog_synthesises_for_ultrascale_plus_with_yosys() {
-        let test = "verilog_synthesises_for_ultrascale_plus_with_yosys";
-        if !tools::available("yosys", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("sqrt-synth", fm);
-        // Flattened: rust-hdl makes every register its own module, and only across those
-        // boundaries can Yosys see the constant-zero bits (leading root bits, consumed radicand
-        // bits) and trim them.
-        let script = format!(
-            "read_verilog sqrt.v; synth_xilinx -family xcup -flatten -top {MODULE}; tee -o stat.txt stat"
-        );
-        tools::run(
-            Command::new("yosys")
-                .args(["-q", "-p", &script])
-                .current_dir(dir.path()),
-        );
-        let stat = std::fs::read_to_string(dir.path().join("stat.txt")).expect("read stat.txt");
-        let cells = |kind: &str| -> u64 {
-            stat.lines()
-                .filter_map(|l| l.trim().strip_prefix(kind))
-                .filter_map(|n| n.trim().parse::<u64>().ok())
-                .sum()
-        };
-        eprintln!(
-            "yosys synth_xilinx -family xcup -flatten, {}:\n{stat}",
-            formats()[0]
-        );
-        assert!(cells("FDRE") > 0, "the stages map to flip-flops:\n{stat}");
-        assert_eq!(cells("DSP48E2"), 0, "no multiplier is needed:\n{stat}");
     }
 }
