@@ -194,9 +194,13 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
             edges_per_second: Some(r.edges_per_second()),
         });
     }
-    // The speed figure: the harness that simulated the most edges, against the simulator's model
-    // of the same groups.
-    if let Some((u, r)) = units.iter().zip(&results).max_by_key(|(_, r)| r.edges) {
+    // The speed figure: the largest unit (by its Verilog) against the simulator's model of the same
+    // groups.
+    if let Some((u, r)) = units
+        .iter()
+        .zip(&results)
+        .max_by_key(|(u, _)| u.top.verilog.len())
+    {
         let t = Instant::now();
         let mut model_cycles = 0u64;
         for g in &u.vectors.groups {
@@ -415,14 +419,7 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<i32> {
         .iter()
         .zip(&results)
         .map(|(u, s)| {
-            let y = s.resources;
-            let synthesised = Estimate {
-                lut: y.lut,
-                lutram: y.lutram,
-                ff: y.ff,
-                dsp: y.dsp,
-                bram18: y.bram18,
-            };
+            let synthesised = Estimate::from(&s.resources);
             (structure(u.unit, &c.numerics, &c.raw.arch), synthesised)
         })
         .collect();

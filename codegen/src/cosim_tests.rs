@@ -12,17 +12,17 @@ use golden::model::weights::{self, Source};
 use hw::arch::ArchConfig;
 use hw::board::BoardConfig;
 
-use crate::cosim::{self, Bench, Report, Toolchain};
+use crate::cosim::{self, Bench, CosimError, Report, Toolchain};
 use crate::design::Design;
 use crate::hls::{build, FrameInput};
 use crate::unit::Unit;
 
-fn toolchain() -> Option<Toolchain> {
-    let headers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.deps/ap_types");
-    match Toolchain::find(&headers) {
+/// The tool `found`, or `None` with a SKIPPED line; under `CI=true` a missing tool fails the test.
+pub(crate) fn tool<T>(found: Result<T, CosimError>) -> Option<T> {
+    match found {
         Ok(t) => Some(t),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true and the HLS C-simulation toolchain is missing: {e}")
+            panic!("CI=true and a co-simulation tool is missing: {e}")
         }
         Err(e) => {
             eprintln!("SKIPPED (not in CI): {e}");
@@ -31,7 +31,14 @@ fn toolchain() -> Option<Toolchain> {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
+fn toolchain() -> Option<Toolchain> {
+    tool(Toolchain::find(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../.deps/ap_types"),
+    ))
+}
+
+/// A fresh scratch folder path (removed if it exists).
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("edgemoe-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir

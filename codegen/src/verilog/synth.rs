@@ -49,6 +49,19 @@ pub struct Resources {
     pub muxf: u64,
 }
 
+impl From<&Resources> for hw::resources::Estimate {
+    /// The classes hw's resource model predicts.
+    fn from(r: &Resources) -> Self {
+        hw::resources::Estimate {
+            lut: r.lut,
+            lutram: r.lutram,
+            ff: r.ff,
+            dsp: r.dsp,
+            bram18: r.bram18,
+        }
+    }
+}
+
 impl Resources {
     /// 36 Kb block RAMs (RAMB18s count one half).
     pub fn bram36(&self) -> f64 {

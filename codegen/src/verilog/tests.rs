@@ -5,7 +5,7 @@
 //! These need Verilator and Yosys (`./scripts/setup.sh`). Without them a test says so on stderr and
 //! passes, except under `CI=true`, where it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use golden::model::config::{ModelConfig, Numerics, NumericsConfig};
 use hw::arch::ArchConfig;
@@ -16,27 +16,8 @@ use hw::rtl::RtlUnit;
 use super::cosim::{self, UnitCosim, Verilator};
 use super::synth::{self, Yosys};
 use super::{project, units, UnitRtl};
-use crate::cosim::CosimError;
+use crate::cosim_tests::{scratch, tool};
 use crate::design::Design;
-
-fn tool<T>(found: Result<T, CosimError>) -> Option<T> {
-    match found {
-        Ok(t) => Some(t),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true and an RTL tool is missing: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED (not in CI): {e}");
-            None
-        }
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edgemoe-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// The project of `numerics`/`arch` written to a scratch folder, `mutate`d, then its harnesses run.
 fn run(
@@ -219,14 +200,7 @@ fn synthesis_maps_every_unit_and_its_products_to_dsps() {
             );
         }
         assert!(m.dsp.abs_diff(y.dsp) <= 1, "{}: DSP {m:?} {y:?}", s.unit);
-        let synthesised = Estimate {
-            lut: y.lut,
-            lutram: y.lutram,
-            ff: y.ff,
-            dsp: y.dsp,
-            bram18: y.bram18,
-        };
-        pairs.push((structure(u.unit, &numerics, &arch), synthesised));
+        pairs.push((structure(u.unit, &numerics, &arch), Estimate::from(&y)));
     }
     // The model's calibration is the fit to today's RTL: a unit whose RTL changed shows up here.
     let refit = Calibration::fit(&pairs);

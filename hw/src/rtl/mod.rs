@@ -13,6 +13,8 @@ use rust_hdl::prelude::*;
 use crate::arch::ArchConfig;
 
 pub mod axis;
+#[cfg(test)]
+pub(crate) mod bench;
 pub mod gelu;
 pub mod mul;
 pub mod sqrt;
