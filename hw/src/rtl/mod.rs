@@ -10,6 +10,7 @@ use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
 pub mod gelu;
+pub mod linear;
 pub mod mul;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.
