@@ -797,7 +797,10 @@ mod tests {
         modes: impl Fn(usize, usize) -> u8,
     ) -> Case {
         let mut rng = SplitMix64::new(seed);
-        let weights = Array2::from_shape_fn((dout, din), |_| raw(wt, &mut rng, -0.25, 0.25, 8));
+        // Wrapped to the format: an ap_ufixed weight never holds a negative raw.
+        let weights = Array2::from_shape_fn((dout, din), |_| {
+            wt.wrap_raw(i128::from(raw(wt, &mut rng, -0.25, 0.25, 8)))
+        });
         let bias: Vec<i64> = (0..dout)
             .map(|_| raw(fm, &mut rng, -2.0, 2.0, 16))
             .collect();
@@ -843,7 +846,10 @@ mod tests {
                     let mut w = Vec::with_capacity(IN * OUT);
                     for o in 0..OUT {
                         for i in 0..IN {
-                            w.push(weights[[ob * OUT + o, ib * IN + i]] as u16);
+                            // Low W_wt bits, junk above them.
+                            let raw = weights[[ob * OUT + o, ib * IN + i]] as u16;
+                            let keep = ((1u32 << wt.width()) - 1) as u16;
+                            w.push((raw & keep) | (rng.next_u64() as u16 & !keep));
                         }
                     }
                     beats.push(Beat {
@@ -1013,6 +1019,22 @@ mod tests {
             (2 * t + ob) as u8
         });
         stream(&mut bench, &c, "16×32");
+    }
+
+    #[test]
+    fn narrower_and_unsigned_weight_formats_equal_golden() {
+        for (fm, wt) in [
+            (formats()[1], "ap_fixed<12,1>"),
+            (formats()[0], "ap_ufixed<8,1>"),
+            (formats()[0], "ap_fixed<16,-4>"),
+        ] {
+            let wt: Format = wt.parse().expect("a valid format");
+            let mut bench = Bench::<4, 2, 8>::new(fm, wt);
+            for seed in 0..4 {
+                let c = case::<4, 2>(fm, wt, (8, 6, 3), 50 + seed, |t, ob| ((t + ob) % 4) as u8);
+                stream(&mut bench, &c, &format!("{fm} × {wt} seed {seed}"));
+            }
+        }
     }
 
     #[test]
