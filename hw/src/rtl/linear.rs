@@ -3,17 +3,20 @@
 //! [`scaled_accumulate`](golden::units::linear::scaled_accumulate).
 //!
 //! ```text
-//!            ┌──────────────────────────────────── Linear<IN, OUT, N = IN·OUT> ───────────────────────────────────┐
-//!  x[IN] ───►│ 1 |x|, sign   2 |x|·|w| as   3 ⌊±p/2^Fw⌋   4 adder tree   5 acc = (first ? bias : acc)     │
-//!  w[N] ────►│   |w|, sign     2 × 16×16      (32 bits)     Σ over IN        + Σ  (one output block)       │
-//!  bias[OUT]►│ (per weight)   (per weight)   (per weight)  (per out lane)  ──── emit on `last` ────┐        │
-//!  first ───►│                                                                                    ▼        │──► y[OUT]
-//!  last ────►│   6..11 Gelu (always in the path, per lane; bypassed by a mux unless `gelu`)  ──► v         │──► y_valid
-//!  gelu ────►│   12 |v|, |g|   13, 14 MulU32 |v|·|g|   15 y = score ? wrap(dst + ⌊±|v||g|/2^F⌋) : v          │◄── y_ready
-//!  score ───►│                                                                                             │
-//!  gate ────►│ gate, dst, flags and bias travel in shift registers beside the beat they came with          │
-//!  dst[OUT] ►│                                                                                             │
-//!            └─────────────────────────────────────────────────────────────────────────────────────────────┘
+//!            ┌────────────────────────────────── Linear<IN, OUT, N = IN·OUT> ───────────────────────────────────┐
+//! x[IN] ────►│ 1 |x|, sign    2 |x|·|w|: two   3 ⌊±p / 2^Fw⌋   4 adder tree   5 acc = (first ? bias : acc) + Σ  │──► y[OUT]
+//! w[N] ─────►│   |w|, sign      16×16 each      (32 bits)       Σ over IN      emits on the block's `last` beat │──► y_valid
+//! bias[OUT] ►│   (per weight)   (per weight)    (per weight)    (per lane)     (per lane)                       │◄── y_ready
+//! first ────►│                                                                                                  │
+//! last ─────►│ 6..11 Gelu per lane, always in the path; a mux takes it (`gelu`) or a 6-register bypass: v       │
+//! gelu ─────►│ 12 |v|   13, 14 MulU32 |v|·|g|   15 y = score ? wrap_W(dst + ⌊±|v|·|g| / 2^F⌋) : v               │
+//! score ────►│                                                                                                  │
+//! gate ─────►│ gate, dst, bias and the flags ride in shift registers beside the beat they came with             │
+//! dst[OUT] ─►│                                                                                                  │
+//! x_valid ──►│                                                                                                  │
+//! x_ready ◄──│                                                                                                  │
+//! reset ────►│                                                                                                  │
+//!            └──────────────────────────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! One beat is one `(token, out block, in block)` step of §8's loop nest: `IN` inputs `x`, the `OUT × IN`
 //! weights of that block (row-major `[out][in]`), and, on the block's `first` beat, the `OUT` biases
@@ -34,10 +37,19 @@
 //!   so the latency does not depend on the mode. The Gelus are fed `x_valid = 1` and advance with this
 //!   unit; their valid bits only serve to know that they are full after a reset (`x_ready` waits for
 //!   that, 6 cycles), from which point they advance exactly when this unit does.
+//! - The lanes' GELUs are built by [`Gelu::new`], so fm_t must also be one the GELU takes (F ≥ 5, I ≥ 4).
+//!
+//! Where the interface departs from a plain `Linear<IN, OUT>` with `w: [[_; IN]; OUT]`, because of
+//! rust-hdl:
 //! - rust-hdl's Verilog generator resolves one `[index]` per signal path and only from `for` variables
 //!   (evalexpr on the text), so the weights are a flat array of `N = IN·OUT` ports (a third const
 //!   parameter, checked in [`Linear::new`]: `[[_; IN]; OUT]` would need `row[o].w[i]`), and `IN` appears
 //!   in index expressions as the variable of a one-trip loop `for n in IN..IN + 1`.
+//! - `x_ready` is also low for the 6 cycles after a reset while the GELUs fill (see [`Linear`]).
+//! - [`verilog`] builds the tile on a thread with a large stack: a 16×16 `Linear` is a 1.1 MB value.
+//! - Each lane reads its Gelu's `x_ready` under a constant 0 (see `OutLane`): Verilator -Wall reports
+//!   an unread output (UNUSEDSIGNAL), and a real read is a combinational loop at always-block
+//!   granularity (UNOPTFLAT), since rust-hdl puts a block's whole `update` in one `always @(*)`.
 
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
