@@ -16,6 +16,7 @@ pub mod axis;
 #[cfg(test)]
 pub(crate) mod bench;
 pub mod gelu;
+pub mod linear;
 pub mod mul;
 pub mod sqrt;
 
