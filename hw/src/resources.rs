@@ -125,11 +125,17 @@ pub fn structure(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Estim
 
 fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
     let (_, depth) = unit.depth(arch);
+    // The line is as long as its deepest tap (the linear unit's with GELU).
+    let depth = match unit {
+        RtlUnit::Linear => depth + arch.depth.gelu,
+        _ => depth,
+    };
     // A depth the unit cannot meet has no RTL; price the unpadded unit then.
     let pad = pad_stages(unit.name(), unit.natural_latency(), depth).unwrap_or(0) as u64;
     let parts = match unit {
         RtlUnit::Sqrt => sqrt(numerics.fm),
         RtlUnit::Gelu => gelu(numerics.fm),
+        RtlUnit::Linear => linear(numerics, arch),
     };
     parts.with_pad(pad)
 }
@@ -194,6 +200,35 @@ fn sqrt(fm: Format) -> Parts {
     p.arith += 3 * w;
     p.ff += w + 1;
     p
+}
+
+/// `linear`: IN·OUT MACs (|x|·|w| as two 16×16 products, sign, floor), an adder tree and an
+/// accumulator per output lane, then per lane a GELU beside a bypass, mode 2's 32×32 product and the
+/// final add; the flags, the gate and `dst` ride in shift registers beside the beat.
+fn linear(numerics: &Numerics, arch: &ArchConfig) -> Parts {
+    let fm = numerics.fm;
+    let w = u64::from(fm.width());
+    let wt = u64::from(numerics.wt_linear.width());
+    let (tin, tout) = (arch.linear_tile_in as u64, arch.linear_tile_out as u64);
+    let macs = tin * tout;
+    let lane_gelu = gelu(fm);
+    let (dst_ff, dst_srl) = delay(w, 14);
+    let (bypass_ff, bypass_srl) = delay(w, 6);
+    let (ctl_ff, ctl_srl) = delay(w + 4, 11);
+    // Per MAC: |w| and its sign, two partial products, the floored signed product.
+    let mac_ff = (wt + 1) + 2 * 32 + 32;
+    let mac_arith = wt + 48 + 64;
+    // Per lane: the tree's sum, the accumulator, |v|, mode 2's product (as in MulU32), the output.
+    let lane_ff = 32 + 32 + w + 4 * 32 + 64 + w + bypass_ff + dst_ff + lane_gelu.ff;
+    let lane_arith = (tin - 1) * 32 + 32 + w + 64 + 2 * w + lane_gelu.arith;
+    Parts {
+        ff: tin * (w + 1) + macs * mac_ff + tout * lane_ff + ctl_ff + 16,
+        arith: tin * w + macs * mac_arith + tout * lane_arith,
+        rom256: tout * lane_gelu.rom256,
+        srl: tout * (bypass_srl + dst_srl + lane_gelu.srl) + ctl_srl,
+        dsp: 2 * macs + tout * (MUL_U32_DSP + lane_gelu.dsp),
+        width: 32 * tout,
+    }
 }
 
 /// `gelu`: decode, three 176-row ROMs, a t·|ΔT| product, the interpolation and the subtraction.

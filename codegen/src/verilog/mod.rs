@@ -10,6 +10,7 @@ mod tests;
 
 use std::fmt::Write as _;
 
+use hw::rtl::linear::BeatLayout;
 use hw::rtl::{verilator_waivers, RtlError, RtlUnit, Top};
 use rayon::prelude::*;
 
@@ -24,6 +25,12 @@ use crate::Project;
 const SCALAR_HARNESS: (&str, &str) = (
     "harness/tb_scalar.cpp.in",
     include_str!("../../templates/verilog/harness/tb_scalar.cpp.in"),
+);
+
+/// The linear tile's harness.
+const LINEAR_HARNESS: (&str, &str) = (
+    "harness/tb_linear.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_linear.cpp.in"),
 );
 
 /// Files rendered once each with the design's variables.
@@ -87,7 +94,7 @@ pub fn units(
             let model_cycles = vectors
                 .groups
                 .iter()
-                .map(|g| model::cycles(unit, g, &top))
+                .map(|g| model::cycles(unit, g, design.arch))
                 .collect();
             Ok(UnitRtl {
                 unit,
@@ -102,7 +109,7 @@ pub fn units(
 /// A unit the design point cannot have, as an error on the config key at fault.
 fn located(unit: RtlUnit, design: &Design, e: RtlError) -> BuildError {
     let key = match &e {
-        RtlError::Unsupported { .. } => "numerics.fm",
+        RtlError::Unsupported { key, .. } => key,
         RtlError::Latency { .. } => unit.depth(design.arch).0,
         RtlError::Bug { .. } => return BuildError::Rtl(e.to_string()),
     };
@@ -147,8 +154,7 @@ pub fn project(
             .set("module", module)
             .set("fm_width", fm.width())
             .set("fm_mask", format!("0x{:x}", (1u64 << fm.width()) - 1))
-            .set("inputs", 1)
-            .set("pack", "g.input(c)[0]");
+            .set("inputs", 1);
         p.add(
             &format!("rtl/{module}.v"),
             u.top.verilog.clone().into_bytes(),
@@ -157,7 +163,13 @@ pub fn project(
             &format!("rtl/{module}.vlt"),
             verilator_waivers(&format!("{module}.v")).into_bytes(),
         );
-        let (path, text) = SCALAR_HARNESS;
+        let (path, text) = match u.unit {
+            RtlUnit::Sqrt | RtlUnit::Gelu => SCALAR_HARNESS,
+            RtlUnit::Linear => {
+                linear_variables(design, &mut v);
+                LINEAR_HARNESS
+            }
+        };
         p.add(
             &format!("harness/tb_{name}.cpp"),
             render(path, text, &v)?.into_bytes(),
@@ -177,6 +189,28 @@ pub fn project(
         );
     }
     Ok(p)
+}
+
+/// The linear harness's beat layout and bias conversion.
+fn linear_variables(design: &Design, v: &mut Vars) {
+    let (tin, tout) = (design.arch.linear_tile_in, design.arch.linear_tile_out);
+    let layout = BeatLayout::new(tin, tout);
+    let n = design.numerics;
+    let shift = |stored: &golden::fixed::Format| n.fm.frac_bits() - stored.frac_bits();
+    v.set("tile_in", tin)
+        .set("tile_out", tout)
+        .set("beat_words", layout.bits / 32)
+        .set("w_at", layout.w)
+        .set("bias_at", layout.bias)
+        .set("dst_at", layout.dst)
+        .set("gate_at", layout.gate)
+        .set("flags_at", layout.flags)
+        .set("attn_bias_type", n.wt_attn_bias)
+        .set("bias_type", n.wt_bias)
+        .set("attn_bias_width", n.wt_attn_bias.width())
+        .set("bias_width", n.wt_bias.width())
+        .set("attn_bias_shift", shift(&n.wt_attn_bias))
+        .set("bias_shift", shift(&n.wt_bias));
 }
 
 /// The whole project: [`units`] then [`project`].

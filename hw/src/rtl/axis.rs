@@ -18,48 +18,56 @@ use super::RtlError;
 /// Most stages a [`LatencyPad`] can add.
 pub const MAX_PAD: usize = 48;
 
-/// A valid/ready delay line of a run-time number of stages (0 to [`MAX_PAD`]) with the units' flow
-/// control: every stage advances together when the last one is empty or being read.
+/// A valid/ready delay line of `B`-bit data and a run-time number of stages (0 to [`MAX_PAD`]) with the
+/// units' flow control: every stage advances together when the last one is empty or being read.
 ///
 /// rust-hdl sizes arrays at compile time, so the line is built [`MAX_PAD`] long and a one-hot constant
-/// picks the tap; synthesis removes the stages past it.
+/// picks the tap; synthesis removes the stages past it. A second tap, chosen by `alt`, serves units
+/// whose configured depth depends on a per-call mode (the linear unit with and without GELU): `alt`
+/// must only change while the line is empty, as a mode only changes between calls.
 #[derive(LogicBlock)]
-pub struct LatencyPad {
+pub struct LatencyPad<const B: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Synchronous reset: empties the line.
     pub reset: Signal<In, Bit>,
+    /// Use the second tap.
+    pub alt: Signal<In, Bit>,
     /// Data in.
-    pub x: Signal<In, Bits<32>>,
+    pub x: Signal<In, Bits<B>>,
     /// `x` holds a value.
     pub x_valid: Signal<In, Bit>,
     /// The line takes `x` this edge if `x_valid`.
     pub x_ready: Signal<Out, Bit>,
     /// Data out.
-    pub y: Signal<Out, Bits<32>>,
+    pub y: Signal<Out, Bits<B>>,
     /// `y` holds a value.
     pub y_valid: Signal<Out, Bit>,
     /// The consumer takes `y` this edge if `y_valid`.
     pub y_ready: Signal<In, Bit>,
     /// Bit k set: the output is stage k's (bit 0: no stage, `y = x`).
     tap: Constant<Bits<64>>,
-    data: [DFF<Bits<32>>; MAX_PAD],
+    /// The same when `alt`.
+    alt_tap: Constant<Bits<64>>,
+    data: [DFF<Bits<B>>; MAX_PAD],
     valid: [DFF<Bit>; MAX_PAD],
     out_valid: Signal<Local, Bit>,
     advance: Signal<Local, Bit>,
 }
 
-impl LatencyPad {
-    /// A line of `stages` stages.
-    pub fn new(stages: usize) -> Result<LatencyPad, String> {
-        if stages > MAX_PAD {
+impl<const B: usize> LatencyPad<B> {
+    /// A line of `stages` stages, or `alt_stages` while `alt` is high.
+    pub fn new(stages: usize, alt_stages: usize) -> Result<LatencyPad<B>, String> {
+        if stages.max(alt_stages) > MAX_PAD {
             return Err(format!(
-                "{stages} padding stages exceed the {MAX_PAD} a pad holds"
+                "{} padding stages exceed the {MAX_PAD} a pad holds",
+                stages.max(alt_stages)
             ));
         }
         Ok(LatencyPad {
             clock: Default::default(),
             reset: Default::default(),
+            alt: Default::default(),
             x: Default::default(),
             x_valid: Default::default(),
             x_ready: Default::default(),
@@ -67,6 +75,7 @@ impl LatencyPad {
             y_valid: Default::default(),
             y_ready: Default::default(),
             tap: Constant::new((1u64 << stages).into()),
+            alt_tap: Constant::new((1u64 << alt_stages).into()),
             data: std::array::from_fn(|_| Default::default()),
             valid: std::array::from_fn(|_| Default::default()),
             out_valid: Default::default(),
@@ -75,7 +84,7 @@ impl LatencyPad {
     }
 }
 
-impl Logic for LatencyPad {
+impl<const B: usize> Logic for LatencyPad<B> {
     #[hdl_gen]
     fn update(&mut self) {
         for i in 0..MAX_PAD {
@@ -87,7 +96,9 @@ impl Logic for LatencyPad {
         self.y.next = self.x.val();
         self.out_valid.next = self.x_valid.val();
         for i in 0..MAX_PAD {
-            if self.tap.val().get_bit(i + 1) {
+            if (!self.alt.val() && self.tap.val().get_bit(i + 1))
+                || (self.alt.val() && self.alt_tap.val().get_bit(i + 1))
+            {
                 self.y.next = self.data[i].q.val();
                 self.out_valid.next = self.valid[i].q.val();
             }
@@ -151,7 +162,7 @@ macro_rules! scalar_axis {
             /// AXI-Stream TREADY of the result.
             pub m_axis_tready: Signal<In, Bit>,
             unit: $unit,
-            pad: $crate::rtl::axis::LatencyPad,
+            pad: $crate::rtl::axis::LatencyPad<32>,
         }
 
         impl $top {
@@ -167,7 +178,7 @@ macro_rules! scalar_axis {
                     m_axis_tvalid: Default::default(),
                     m_axis_tready: Default::default(),
                     unit,
-                    pad: $crate::rtl::axis::LatencyPad::new(pad)?,
+                    pad: $crate::rtl::axis::LatencyPad::new(pad, pad)?,
                 };
                 top.connect_all();
                 Ok(top)
@@ -184,6 +195,7 @@ macro_rules! scalar_axis {
                 self.s_axis_tready.next = self.unit.x_ready.val();
                 self.pad.clock.next = self.aclk.val();
                 self.pad.reset.next = !self.aresetn.val();
+                self.pad.alt.next = false;
                 self.pad.x.next = self.unit.y.val();
                 self.pad.x_valid.next = self.unit.y_valid.val();
                 self.unit.y_ready.next = self.pad.x_ready.val();

@@ -6,7 +6,6 @@
 //! (Verilog `localparam`s): values travel sign-extended in the container and are re-wrapped to W bits
 //! wherever golden wraps. Formats the container cannot hold are refused with [`RtlError::Unsupported`].
 
-use golden::fixed::Format;
 use golden::model::config::Numerics;
 use rust_hdl::prelude::*;
 
@@ -26,14 +25,14 @@ pub const CONTAINER_BITS: u32 = 32;
 /// Why a unit's RTL could not be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RtlError {
-    /// The design point asks for a format the unit's datapath cannot hold.
-    #[error("the {unit} RTL cannot implement fm_t = {fm}: {reason}")]
+    /// The design point asks for a format or a shape the unit's datapath cannot hold.
+    #[error("the {unit} RTL cannot implement {reason}")]
     Unsupported {
         /// The unit.
         unit: &'static str,
-        /// The format asked for.
-        fm: Format,
-        /// Which bound it breaks.
+        /// The config key at fault (`numerics.fm`, `arch.linear_tile_out`, …).
+        key: &'static str,
+        /// What was asked and which bound it breaks.
         reason: String,
     },
     /// The design point asks for a latency the unit cannot have.
@@ -68,6 +67,8 @@ pub enum RtlUnit {
     Sqrt,
     /// [`gelu`].
     Gelu,
+    /// [`linear`]: the tile of `arch.linear_tile_in` × `arch.linear_tile_out`.
+    Linear,
 }
 
 /// A unit's AXI-Stream top for one design point.
@@ -85,13 +86,14 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 2] = [RtlUnit::Sqrt, RtlUnit::Gelu];
+    pub const ALL: [RtlUnit; 3] = [RtlUnit::Sqrt, RtlUnit::Gelu, RtlUnit::Linear];
 
     /// The name shared by golden, sim, hw and codegen.
     pub const fn name(self) -> &'static str {
         match self {
             RtlUnit::Sqrt => sqrt::MODULE,
             RtlUnit::Gelu => gelu::MODULE,
+            RtlUnit::Linear => linear::MODULE,
         }
     }
 
@@ -105,12 +107,15 @@ impl RtlUnit {
         match self {
             RtlUnit::Sqrt => sqrt::LATENCY,
             RtlUnit::Gelu => gelu::LATENCY,
+            RtlUnit::Linear => linear::LATENCY,
         }
     }
 
-    /// The `[arch]` key that sets the unit's depth, and its value in `arch`.
+    /// The `[arch]` key that sets the unit's depth, and its value in `arch` (for the linear unit,
+    /// without GELU; with it, `depth.gelu` more).
     pub fn depth(self, arch: &ArchConfig) -> (&'static str, u32) {
         match self {
+            RtlUnit::Linear => ("arch.depth.linear", arch.depth.linear),
             RtlUnit::Sqrt => ("arch.depth.sqrt", arch.depth.sqrt),
             RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
         }
@@ -134,6 +139,13 @@ impl RtlUnit {
             RtlUnit::Gelu => {
                 let top = gelu::GeluAxis::new(gelu::Gelu::new(numerics.fm)?, pad).map_err(bug)?;
                 verilog_named(&top, self.name(), &module)?
+            }
+            RtlUnit::Linear => {
+                let with_gelu = depth + arch.depth.gelu;
+                let gelu_pad = axis::pad_stages(self.name(), natural, with_gelu)?;
+                let tile = (arch.linear_tile_in, arch.linear_tile_out);
+                let (fm, wt) = (numerics.fm, numerics.wt_linear);
+                linear::axis_verilog(fm, wt, tile, (pad, gelu_pad), &module)?
             }
         };
         Ok(Top {

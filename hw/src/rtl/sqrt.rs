@@ -260,8 +260,8 @@ fn check_format(fm: Format) -> Result<(), RtlError> {
     };
     Err(RtlError::Unsupported {
         unit: MODULE,
-        fm,
-        reason,
+        key: "numerics.fm",
+        reason: format!("fm_t = {fm}: {reason}"),
     })
 }
 

@@ -7,16 +7,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "verilated.h"
+
 namespace edgemoe {
 namespace tb {
 
+// Ports of any Verilated width, as 32-bit words (low word first): up to 64 bits a Verilated port is an
+// integer, wider it is a VlWide of 32-bit words.
+template <class T>
+inline void put(T &port, const uint32_t *w, size_t n) {
+    uint64_t v = n > 0 ? w[0] : 0;
+    if (n > 1) v |= uint64_t(w[1]) << 32;
+    port = v;
+}
+template <std::size_t N>
+inline void put(VlWide<N> &port, const uint32_t *w, size_t n) {
+    for (std::size_t i = 0; i < N; ++i) port[i] = i < n ? w[i] : 0;
+}
+template <class T>
+inline void get(const T &port, uint32_t *w, size_t n) {
+    const uint64_t v = port;
+    if (n > 0) w[0] = uint32_t(v);
+    if (n > 1) w[1] = uint32_t(v >> 32);
+}
+template <std::size_t N>
+inline void get(const VlWide<N> &port, uint32_t *w, size_t n) {
+    for (std::size_t i = 0; i < n && i < N; ++i) w[i] = port[i];
+}
+
 // What one run of a stream gave.
 struct axis_run {
-    std::vector<uint64_t> out;  // every result beat, in order
+    std::vector<uint32_t> out;  // every result beat, in order, its words back to back
     uint64_t cycles;            // edges from the first accepted beat to the last result, inclusive
     uint64_t edges;             // every edge simulated, reset included
     double seconds;             // wall time of the run
@@ -69,20 +95,31 @@ public:
         top_.aresetn = 1;
     }
 
-    // Offers `in` in order and collects `results` beats. Without backpressure a beat is offered every
-    // cycle and every result is taken at once; with it both sides pause at random (seeded).
-    axis_run run(const std::vector<uint64_t> &in, size_t results, bool backpressure) {
+    // Offers `beats` beats of `in_words` words in order, `fill(k, words)` writing beat k into zeroed
+    // words, and collects `results` beats of `out_words` words. Without backpressure a beat is offered
+    // every cycle and every result is taken at once; with it both sides pause at random (seeded).
+    template <class Fill>
+    axis_run run(size_t beats, size_t in_words, Fill fill, size_t results, size_t out_words,
+                 bool backpressure) {
         const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
         reset();
         axis_run r;
         r.cycles = 0;
-        size_t next = 0;
+        r.out.reserve(results * out_words);
+        size_t next = 0, got_beats = 0, filled = beats;
+        std::vector<uint32_t> beat(in_words);
         uint64_t cycle = 0, first = 0, last = 0, idle = 0;
         bool started = false;
-        while (r.out.size() < results) {
-            const bool offer = next < in.size() && (!backpressure || random() % 4 != 0);
+        std::vector<uint32_t> word(out_words);
+        while (got_beats < results) {
+            const bool offer = next < beats && (!backpressure || random() % 4 != 0);
             const bool ready = !backpressure || random() % 3 != 0;
-            top_.s_axis_tdata = offer ? in[next] : 0;
+            if (offer && filled != next) {
+                std::fill(beat.begin(), beat.end(), 0);
+                fill(next, beat.data());
+                filled = next;
+            }
+            if (offer) put(top_.s_axis_tdata, beat.data(), in_words);
             top_.s_axis_tvalid = offer;
             top_.m_axis_tready = ready;
             top_.aclk = 0;
@@ -94,14 +131,16 @@ public:
                 first = cycle;
             }
             if (got) {
-                r.out.push_back(top_.m_axis_tdata);
+                get(top_.m_axis_tdata, word.data(), out_words);
+                r.out.insert(r.out.end(), word.begin(), word.end());
+                ++got_beats;
                 last = cycle;
             }
             next += took ? 1 : 0;
             idle = took || got ? 0 : idle + 1;
             if (idle > 100000) {
                 fprintf(stderr, "the stream is stuck: %zu of %zu beats in, %zu of %zu results out\n", next,
-                        in.size(), r.out.size(), results);
+                        beats, got_beats, results);
                 exit(3);
             }
             top_.aclk = 1;
