@@ -9,8 +9,10 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+pub mod exp;
 pub mod gelu;
 pub mod mul;
+pub mod mul_wide;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.
 pub const CONTAINER_BITS: u32 = 32;
