@@ -108,9 +108,12 @@ pub struct Exp {
     e4_rom: ROM<Bits<48>, 7>,
     e2_rom: SyncROM<Bits<50>, 8>,
     eh_rom: SyncROM<Bits<50>, 8>,
-    m34: MulU64,
-    m234: MulU64,
-    mh: MulU64,
+    /// 44 × 42 bits: 3 × 3 limbs.
+    m34: MulU64<3, 3>,
+    /// 50 × 48 bits.
+    m234: MulU64<4, 3>,
+    /// 50 × 50 bits.
+    mh: MulU64<4, 4>,
     valid: [DFF<Bit>; STAGES],
     /// Range flags, stages 1–13.
     ones: [DFF<Bit>; 13],
@@ -765,6 +768,11 @@ mod tests {
         // The cell counts, for `cargo test -- --nocapture`.
         let stat = &log[log.rfind("Number of cells").expect("a stat report")..];
         eprintln!("{stat}");
-        assert!(stat.contains("DSP48E2"), "the products map to DSPs:\n{log}");
+        // 3·3 + 4·3 + 4·4 16×16 partial products, one DSP each.
+        assert!(
+            stat.lines()
+                .any(|l| l.split_whitespace().eq(["DSP48E2", "37"])),
+            "the products map to 37 DSPs:\n{stat}"
+        );
     }
 }

@@ -9,12 +9,10 @@
 //!        └───────────────────────────────────────────────────────────┘
 //! ```
 //! rust-hdl 0.46 multiplies only `Bits<16>` by `Bits<16>`, so `a` and `b` are cut into four 16-bit limbs
-//! each and all sixteen limb products are formed: the product is the full 128 bits, nothing is dropped.
-//! Callers with narrower operands zero-extend them: rust-hdl has no const-generic width arithmetic
-//! (`Bits<{16 * L}>`), and an operand port whose top bits were never read would be a Verilator
-//! UNUSEDSIGNAL warning. The partial products of a zero limb are then constant zero; synthesis that
-//! flattens the hierarchy (Vivado by default, Yosys with `synth_xilinx -flatten`) removes them with
-//! their DSPs and registers, and trims the adders to the bits that can be non-zero.
+//! each and every live limb product is formed: the product is the full 128 bits, nothing is dropped.
+//! Callers with narrower operands zero-extend them and say how many limbs are live (`MulU64<LA, LB>`):
+//! rust-hdl has no const-generic width arithmetic (`Bits<{16 * L}>`), so the ports stay 64 bits wide and
+//! only the `LA·LB` live partial products get a multiplier.
 //!
 //! The two summing stages keep each cycle to one four-operand addition (80 bits, then 128 bits) rather
 //! than one sixteen-operand addition.
@@ -24,9 +22,15 @@ use rust_hdl::prelude::*;
 /// Clock edges from `a`, `b` to `p`.
 pub const MUL_U64_LATENCY: u32 = 3;
 
-/// The multiplier; every register holds while `en` is low, so it stalls with the pipeline around it.
+/// The multiplier for operands of `LA` and `LB` 16-bit limbs (`a < 2^16LA`, `b < 2^16LB`); every
+/// register holds while `en` is low, so it stalls with the pipeline around it.
+///
+/// Only the `LA · LB` partial products that can be non-zero are built (the others are registers held
+/// at their initial 0, which any synthesis removes), so the DSP count does not depend on the synthesis
+/// tool finding constant-zero limbs across the hierarchy (Yosys 0.23's `synth_xilinx` does not before
+/// it maps multipliers to DSPs, even with `-flatten`).
 #[derive(LogicBlock, Default)]
-pub struct MulU64 {
+pub struct MulU64<const LA: usize, const LB: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Advance the pipeline this edge.
@@ -37,6 +41,9 @@ pub struct MulU64 {
     pub b: Signal<In, Bits<64>>,
     /// The full product.
     pub p: Signal<Out, Bits<128>>,
+    /// Reads the limbs above `LA`, `LB` (zero by contract) so that Verilator's -Wall does not report
+    /// them unused: it exempts signals named `*unused*`. Synthesis removes it.
+    unused_limbs: Signal<Local, Bit>,
     /// `pp[4i + j] = a limb i · b limb j`.
     pp: [DFF<Bits<32>>; 16],
     /// `row[i] = Σⱼ pp[4i + j] · 2^16j`, below 2^80.
@@ -44,7 +51,7 @@ pub struct MulU64 {
     sum: DFF<Bits<128>>,
 }
 
-impl Logic for MulU64 {
+impl<const LA: usize, const LB: usize> Logic for MulU64<LA, LB> {
     #[hdl_gen]
     fn update(&mut self) {
         for k in 0..16 {
@@ -57,8 +64,8 @@ impl Logic for MulU64 {
         }
         dff_setup!(self, clock, sum);
         if self.en.val() {
-            for i in 0..4 {
-                for j in 0..4 {
+            for i in 0..LA {
+                for j in 0..LB {
                     self.pp[i * 4 + j].d.next =
                         self.a.val().get_bits::<16>(i * 16) * self.b.val().get_bits::<16>(j * 16);
                 }
@@ -88,6 +95,7 @@ impl Logic for MulU64 {
                 + (bit_cast::<128, 80>(self.row[3].q.val()) << 48);
         }
         self.p.next = self.sum.q.val();
+        self.unused_limbs.next = self.a.val().any() || self.b.val().any();
     }
 }
 
@@ -101,7 +109,7 @@ mod tests {
     /// `en` high, then a stall: every product is the full 128-bit `a·b`, MUL_U64_LATENCY edges later.
     #[test]
     fn products_are_full_and_exact_with_stalls() {
-        let mut uut = MulU64::default();
+        let mut uut = MulU64::<4, 4>::default();
         uut.connect_all();
         let mut rng = SplitMix64::new(5);
         let mut ops: Vec<(u64, u64)> =
@@ -111,7 +119,7 @@ mod tests {
             let keep = |v: u64, bits: u32| if bits >= 64 { v } else { v & ((1 << bits) - 1) };
             ops.push((keep(a, 40 + k % 25), keep(b, 40 + (k / 25) % 25)));
         }
-        let edge = |uut: &mut MulU64, a: u64, b: u64, en: bool| {
+        let edge = |uut: &mut MulU64<4, 4>, a: u64, b: u64, en: bool| {
             uut.a.next = a.into();
             uut.b.next = b.into();
             uut.en.next = en;
