@@ -27,13 +27,18 @@
 //!   product and three adders from the datapath and leaves exactly its three truncated products.
 //! - The two small tables are asynchronous `ROM`s (LUTs, registered in stage 2): 32 and 128 entries
 //!   are a handful of LUT6 per bit and need no delay line. The two 256 × 50 tables are `SyncROM`s
-//!   (`data <= mem[address]`, which Yosys and Vivado map to block RAM) read just in time, in the stage
+//!   (`data <= mem[address]`, the block-RAM read template) read just in time, in the stage
 //!   before their product, so only the 8-bit index travels down the pipeline, not 50-bit values; their
 //!   output register *is* that stage's register. A SyncROM has no enable, so its address is the index
 //!   the stage would hold after the edge: the next index when the pipeline advances, its own copy
-//!   (`i2[5]`, `i1[9]`) when it stalls, so a stall re-reads the same word.
-//! - Products are full (MulU64 forms all 128 bits); the truncations are slices of the full product, so
-//!   no partial product is dropped and no carry argument is needed.
+//!   (`i2[5]`, `i1[9]`) when it stalls, so a stall re-reads the same word. Whether they land in block
+//!   RAM is the synthesis tool's call, and rust-hdl cannot emit a `rom_style` attribute: Yosys 0.23's
+//!   cost model builds them from LUTs (≈1,460 more LUTs than with block RAM), and maps
+//!   each to one RAMB36E2 (72-bit SDP) once `rom_style = "block"` is set on the memories
+//!   (`setattr -set rom_style "block" m:*` before `synth_xilinx`).
+//! - Products are full (MulU64 forms every non-zero 16×16 partial product: 9 + 12 + 16 = 37 DSPs); the
+//!   truncations are slices of the full product, so no partial product is dropped and no carry
+//!   argument is needed.
 //! - golden's range tests (`X ≥ 0x7F8_A014` → all ones, `X < −2^27` → 0) are done on x itself in stage
 //!   1 (`x ≥ ⌈0x7F8_A014 / 2^(23−F)⌉`, `x < −2^(F+4)`), as signed compares made unsigned by flipping the
 //!   sign bit, and the two flags ride down the pipeline to stage 14.

@@ -2,14 +2,14 @@
 //! sums, total), for operands wider than [`MulU32`](super::mul::MulU32) takes.
 //!
 //! ```text
-//!        ┌──────────────────────── MulU64 ─────────────────────────┐
-//!  a ───►│ 16 × (16×16)  ──►  4 rows: Σⱼ aᵢ·bⱼ·2^16j  ──►  Σᵢ rowᵢ·2^16i│──► p = a·b, 3 clock edges
-//!  b ───►│ (stage 1)         (stage 2, 80 bits each)     (stage 3)   │    (with en) after a, b
-//!  en ──►│ (every register holds when low)                           │
-//!        └───────────────────────────────────────────────────────────┘
+//!        ┌─────────────────────────── MulU64<LA, LB> ───────────────────────────┐
+//!  a ───►│ LA·LB × (16×16)  ──►  4 rows: Σⱼ aᵢ·bⱼ·2^16j  ──►  Σᵢ rowᵢ·2^16i      │──► p = a·b, 3 clock
+//!  b ───►│ (stage 1)            (stage 2, 80 bits each)      (stage 3, 128 bits) │    edges (with en)
+//!  en ──►│ (every register holds when low)                                      │    after a, b
+//!        └──────────────────────────────────────────────────────────────────────┘
 //! ```
-//! rust-hdl 0.46 multiplies only `Bits<16>` by `Bits<16>`, so `a` and `b` are cut into four 16-bit limbs
-//! each and every live limb product is formed: the product is the full 128 bits, nothing is dropped.
+//! rust-hdl 0.46 multiplies only `Bits<16>` by `Bits<16>`, so `a` and `b` are cut into 16-bit limbs
+//! and every live limb product is formed: the product is the full 128 bits, nothing is dropped.
 //! Callers with narrower operands zero-extend them and say how many limbs are live (`MulU64<LA, LB>`):
 //! rust-hdl has no const-generic width arithmetic (`Bits<{16 * L}>`), so the ports stay 64 bits wide and
 //! only the `LA·LB` live partial products get a multiplier.
@@ -105,21 +105,26 @@ mod tests {
 
     use super::*;
 
-    /// Streams operand pairs (zero, ones, random, and random of narrower widths) through the block with
-    /// `en` high, then a stall: every product is the full 128-bit `a·b`, MUL_U64_LATENCY edges later.
-    #[test]
-    fn products_are_full_and_exact_with_stalls() {
-        let mut uut = MulU64::<4, 4>::default();
+    /// Streams operand pairs (zero, all ones, powers of two, random ones of every width the limbs
+    /// allow) through `MulU64<LA, LB>` with `en` high and a stall mid-stream: every product is the
+    /// full `a·b`, MUL_U64_LATENCY edges later, and the stall moves nothing.
+    fn check<const LA: usize, const LB: usize>() {
+        let mut uut = MulU64::<LA, LB>::default();
         uut.connect_all();
+        let keep = |v: u64, bits: usize| if bits >= 64 { v } else { v & ((1 << bits) - 1) };
+        let (wa, wb) = (16 * LA, 16 * LB);
         let mut rng = SplitMix64::new(5);
-        let mut ops: Vec<(u64, u64)> =
-            vec![(0, 0), (u64::MAX, u64::MAX), (1, u64::MAX), (1 << 63, 3)];
+        let mut ops: Vec<(u64, u64)> = vec![
+            (0, 0),
+            (keep(u64::MAX, wa), keep(u64::MAX, wb)),
+            (1, keep(u64::MAX, wb)),
+            (1 << (wa - 1), 3),
+        ];
         for k in 0..300 {
             let (a, b) = (rng.next_u64(), rng.next_u64());
-            let keep = |v: u64, bits: u32| if bits >= 64 { v } else { v & ((1 << bits) - 1) };
-            ops.push((keep(a, 40 + k % 25), keep(b, 40 + (k / 25) % 25)));
+            ops.push((keep(a, wa - k % 16), keep(b, wb - (k / 16) % 16)));
         }
-        let edge = |uut: &mut MulU64<4, 4>, a: u64, b: u64, en: bool| {
+        let edge = |uut: &mut MulU64<LA, LB>, a: u64, b: u64, en: bool| {
             uut.a.next = a.into();
             uut.b.next = b.into();
             uut.en.next = en;
@@ -138,7 +143,6 @@ mod tests {
                 seen.push(p);
             }
             if k == 100 {
-                // A stall mid-stream: nothing moves, the output holds.
                 for _ in 0..5 {
                     assert_eq!(edge(&mut uut, 7, 7, false), p);
                 }
@@ -147,5 +151,13 @@ mod tests {
         for ((a, b), p) in ops.iter().zip(&seen) {
             assert_eq!(*p, u128::from(*a) * u128::from(*b), "{a:#x} · {b:#x}");
         }
+    }
+
+    #[test]
+    fn products_are_full_and_exact_with_stalls() {
+        check::<4, 4>();
+        check::<4, 3>();
+        check::<3, 3>();
+        check::<1, 2>();
     }
 }
