@@ -3,15 +3,16 @@
 //! [`golden::units::exp::exp`] for every format that shares the `ap_fixed<32,10>` datapath.
 //!
 //! ```text
-//!           ┌──────────────────────────────────── Exp ────────────────────────────────────────┐
+//!           ┌──────────────────────────────────── Exp ─────────────────────────────────────────┐
 //!  x ──────►│ 1 decode        2 LUT ROMs   3–5 MulU64   6 E34        7–9 MulU64   10 E234      │
 //!  x_valid ►│ X = x·2^(23−F)  E3[i3],      E3·E4        E3 + E4 +    E2·E34       E2 + E34 +   │
-//!  x_ready ◄│ i1 i2 i3 z,     E4[z]                     ⌊E3·E4⌋      (BRAM: E2)   ⌊E2·E34⌋     │
-//!  reset ──►│ range flags                               at 2^-58                  at 2^-52     │
-//!           │ 11–13 MulU64    14 Y                        15 output                             │
-//!  y ◄──────│ e^h·E234        e^h + ⌊e^h·E234⌋ at 2^-23,  saturate to fm_t, drop 23 − F bits    │
-//!  y_valid ◄│ (BRAM: e^h)     range flags applied                                               │
-//!  y_ready ►└─────────────────────────────────────────────────────────────────────────────────────┘
+//!  x_ready ◄│ i1 i2 i3 z,     E4[z]                     ⌊E3·E4⌋                   ⌊E2·E34⌋     │
+//!  reset ──►│ range flags                               at 2^-58;                 at 2^-52;    │
+//!           │                                           SyncROM E2                SyncROM e^h  │
+//!           │ 11–13 MulU64    14 Y                        15 output                            │
+//!  y ◄──────│ e^h·E234        e^h + ⌊e^h·E234⌋ at 2^-23,  saturate to fm_t, drop 23 − F bits   │
+//!  y_valid ◄│                 range flags applied                                              │
+//!  y_ready ►└──────────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! `x` and `y` are fm_t raws in the 32-bit container; only the low W bits of `x` are read and `y` comes
 //! out sign-extended (it is never negative). The algorithm and its names are golden's
@@ -24,7 +25,7 @@
 //!   function of one field: `E4[z] = z·2^35 + z²·2^11 + cube4[z >> 4]` (128 × 42 bits),
 //!   `E3[i3] = i3·2^39 + expm1_lo[i3]` (32 × 44), `E2[i2] = i2·2^41 + expm1_mid[i2]` (256 × 50) and
 //!   `e^h[i1] = exp_hi[i1]` (256 × 50), all filled from golden's [`tables`]. That removes golden's z²
-//!   product and three adders from the datapath and leaves exactly its three truncated products.
+//!   product and its table additions from the datapath and leaves exactly its three truncated products.
 //! - The two small tables are asynchronous `ROM`s (LUTs, registered in stage 2): 32 and 128 entries
 //!   are a handful of LUT6 per bit and need no delay line. The two 256 × 50 tables are `SyncROM`s
 //!   (`data <= mem[address]`, the block-RAM read template) read just in time, in the stage
@@ -65,6 +66,8 @@ pub const MODULE: &str = "exp";
 
 /// Number of pipeline stages.
 const STAGES: usize = LATENCY as usize;
+// `#[hdl_gen]` loops need literal bounds: the valid chain below is written for 15 stages.
+const _: () = assert!(STAGES == 15);
 
 /// golden's "all ones" internal result (46 bits), for `X ≥ 0x7F8_A014`.
 const ALL_ONES_46: u64 = (1 << 46) - 1;
