@@ -17,8 +17,8 @@
 //! `x` and `y` are fm_t raws in the 32-bit container; only the low W bits of `x` are read and `y` comes
 //! out sign-extended (it is never negative). The algorithm and its names are golden's
 //! (`golden/src/units/exp/table.rs`): X is x widened to 23 fraction bits, split into `i1` (sign and
-//! X[26:20]), `i2` (X[19:12]), `i3` (X[11:7]) and `z` (X[6:0]); `e^x = e^h·(1 + E2)·(1 + E3)·(1 + E4)`,
-//! merged bottom-up with one truncated product per merge.
+//! `X[26:20]`), `i2` (`X[19:12]`), `i3` (`X[11:7]`) and `z` (`X[6:0]`);
+//! `e^x = e^h·(1 + E2)·(1 + E3)·(1 + E4)`, merged bottom-up with one truncated product per merge.
 //!
 //! Why the datapath looks the way it does:
 //! - The ROMs hold golden's table terms already summed with their exact polynomial part, each a
