@@ -9,8 +9,11 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+pub mod div;
+pub mod divider;
 pub mod gelu;
 pub mod mul;
+pub mod recip;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.
 pub const CONTAINER_BITS: u32 = 32;
