@@ -380,6 +380,7 @@ mod tests {
         );
         // The cell counts of `stat` (the log's start names every primitive in Yosys' library).
         let stat = log.rsplit("Number of cells").next().unwrap_or_default();
+        eprintln!("{MODULE} for {fm}, cells:{stat}");
         assert!(
             stat.contains("FDRE"),
             "the pipeline maps to flip-flops:\n{log}"
