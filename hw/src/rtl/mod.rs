@@ -14,11 +14,14 @@ use crate::arch::ArchConfig;
 pub mod axis;
 #[cfg(test)]
 pub(crate) mod bench;
+pub mod div;
+pub mod divider;
 pub mod exp;
 pub mod gelu;
 pub mod linear;
 pub mod mul;
 pub mod mul_wide;
+pub mod recip;
 pub mod sqrt;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.
