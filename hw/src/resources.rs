@@ -134,6 +134,8 @@ fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
     let pad = pad_stages(unit.name(), unit.natural_latency(), depth).unwrap_or(0) as u64;
     let parts = match unit {
         RtlUnit::Sqrt => sqrt(numerics.fm),
+        RtlUnit::Exp => exp(numerics.fm),
+        RtlUnit::Recip | RtlUnit::Div => divider(numerics.fm),
         RtlUnit::Gelu => gelu(numerics.fm),
         RtlUnit::Linear => linear(numerics, arch),
     };
@@ -175,6 +177,50 @@ impl Parts {
             dsp: self.dsp,
             bram18: 0,
         }
+    }
+}
+
+/// `exp`: the field split, four tables (two 256-entry ROMs, two small ones), three truncated wide
+/// products (`MulU64` with 9, 12 and 16 partial products), their sums and the output saturation.
+fn exp(fm: Format) -> Parts {
+    let w = u64::from(fm.width());
+    // Partial products of E3·E4, E2·E34 and e^h·E234.
+    let products = [(9u64, 96u64), (12, 112), (16, 128)];
+    let dsp: u64 = products.iter().map(|p| p.0).sum();
+    // Each product: its partial products summed in rows, then the rows summed (MulU64's stages 2, 3).
+    let sums: u64 = products
+        .iter()
+        .map(|&(pp, bits)| (pp.isqrt() + 1) * bits)
+        .sum();
+    let (field_ff, field_srl) = delay(w + 8, 13);
+    Parts {
+        // Product registers (half of each partial product lands in the DSP's own register), the row
+        // and total sums, E34, E234, Y, the output.
+        ff: 16 * dsp + sums + 2 * 58 + 50 + w + field_ff + 15,
+        // The sums, the three additions after the products, the decode and the saturation, and the
+        // small tables (E3: 32 entries, one LUT per bit; E4: 128 entries, two).
+        arith: sums + 3 * 58 + 50 + 2 * w + 44 + 2 * 42,
+        // E2 and e^h, 50 bits each.
+        rom256: 100,
+        srl: field_srl,
+        dsp,
+        width: w,
+    }
+}
+
+/// `recip` and `div`: the restoring divider. Of its 64 stages the W + F that see dividend bits do work
+/// (synthesis removes the leading ones): a 33-bit remainder, the divisor, the quotient bits so far,
+/// a 33-bit subtraction and the remainder's restoring mux each.
+fn divider(fm: Format) -> Parts {
+    let w = u64::from(fm.width());
+    let stages = w + fm.frac_bits().max(0) as u64;
+    Parts {
+        ff: stages * (33 + w + 12) + 2 * w + 2,
+        arith: stages * (33 + 33) + 3 * w,
+        rom256: 0,
+        srl: 0,
+        dsp: 0,
+        width: w,
     }
 }
 

@@ -67,6 +67,12 @@ pub struct LoopDepth {
     /// The standalone `sqrt` unit (inside `layernorm_output`, whose depth already counts it): 31, the
     /// RTL's one root bit per stage plus the rounding. Vitis reports 23 for `sqrt_fixed<32,10>` (§7.2).
     pub sqrt: u32,
+    /// The standalone `recip` unit (inside `finalize_attn`, whose depth already counts it): 66, the
+    /// RTL's restoring divider (one quotient bit per stage over W + F ≤ 64 bits). Vitis: 50 (§7.4).
+    pub recip: u32,
+    /// The standalone fm_t division (`div`): 66, the same divider. The gate's division keeps its own
+    /// figure, `gate_div`, in the frame's timing.
+    pub div: u32,
     /// The gate value's ap_fixed division. The log gives no figure: 36 cycles is an assumption (a
     /// radix-2 divider over the 32 quotient bits plus a few cycles of I/O); the gating time is within
     /// the 150–250 cycles per token §9 estimates either way.
@@ -99,6 +105,8 @@ impl Default for LoopDepth {
             top_k: 2,
             exp: 19,
             sqrt: 31,
+            recip: 66,
+            div: 66,
             gate_div: 36,
             write_gate_results: 4,
             patch_embed: 33,

@@ -154,7 +154,7 @@ pub fn project(
             .set("module", module)
             .set("fm_width", fm.width())
             .set("fm_mask", format!("0x{:x}", (1u64 << fm.width()) - 1))
-            .set("inputs", 1);
+            .set("inputs", if u.unit == RtlUnit::Div { 2 } else { 1 });
         p.add(
             &format!("rtl/{module}.v"),
             u.top.verilog.clone().into_bytes(),
@@ -164,7 +164,9 @@ pub fn project(
             verilator_waivers(&format!("{module}.v")).into_bytes(),
         );
         let (path, text) = match u.unit {
-            RtlUnit::Sqrt | RtlUnit::Gelu => SCALAR_HARNESS,
+            RtlUnit::Exp | RtlUnit::Recip | RtlUnit::Sqrt | RtlUnit::Div | RtlUnit::Gelu => {
+                SCALAR_HARNESS
+            }
             RtlUnit::Linear => {
                 linear_variables(design, &mut v);
                 LINEAR_HARNESS

@@ -14,7 +14,9 @@ pub fn cycles(unit: RtlUnit, group: &Group, arch: &ArchConfig) -> u64 {
     let cases = group.len() as u64;
     match unit {
         // One operand in, one result out, II 1.
-        RtlUnit::Sqrt | RtlUnit::Gelu => stream_cycles(unit.name(), cases, 1, depth, |_| true),
+        RtlUnit::Exp | RtlUnit::Recip | RtlUnit::Sqrt | RtlUnit::Div | RtlUnit::Gelu => {
+            stream_cycles(unit.name(), cases, 1, depth, |_| true)
+        }
         // §8's loop at II 1: one beat per (token, out block, in block), a result per out block; the
         // GELU adds its depth. Params: in, out, mode.
         RtlUnit::Linear => {

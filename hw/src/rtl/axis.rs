@@ -135,13 +135,13 @@ pub fn pad_stages(unit: &'static str, natural: u32, depth: u32) -> Result<usize,
     }
 }
 
-/// Declares `$top`, the AXI-Stream top of the scalar unit `$unit` (ports `x` → `y`), and its
-/// constructor `$top::new(unit, pad_stages)`.
+/// Declares `$top`, the AXI-Stream top of the scalar unit `$unit` (ports `x` → `y`, `x` of `$bits`
+/// bits: 32, or 64 for div's two operands), and its constructor `$top::new(unit, pad_stages)`.
 ///
 /// A macro rather than a generic block: `#[hdl_gen]` reaches a sub-block's ports as fields, which a
 /// type parameter cannot promise.
 macro_rules! scalar_axis {
-    ($(#[$doc:meta])* $top:ident, $unit:ty) => {
+    ($(#[$doc:meta])* $top:ident, $unit:ty, $bits:literal) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
         pub struct $top {
@@ -149,11 +149,11 @@ macro_rules! scalar_axis {
             pub aclk: Signal<In, Clock>,
             /// Synchronous reset, active low (AXI's convention).
             pub aresetn: Signal<In, Bit>,
-            /// Operand: an fm_t raw in the low W bits.
-            pub s_axis_tdata: Signal<In, Bits<32>>,
-            /// AXI-Stream TVALID of the operand.
+            /// Operands: fm_t raws in the low W bits of each 32-bit lane.
+            pub s_axis_tdata: Signal<In, Bits<$bits>>,
+            /// AXI-Stream TVALID of the operands.
             pub s_axis_tvalid: Signal<In, Bit>,
-            /// AXI-Stream TREADY of the operand.
+            /// AXI-Stream TREADY of the operands.
             pub s_axis_tready: Signal<Out, Bit>,
             /// Result: an fm_t raw sign-extended to 32 bits.
             pub m_axis_tdata: Signal<Out, Bits<32>>,

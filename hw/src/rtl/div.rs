@@ -19,6 +19,7 @@ use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
 use super::divider::{Divider, DIVIDER_LATENCY};
+use super::axis::scalar_axis;
 use super::{verilog_named, RtlError};
 
 /// Clock edges from the edge that accepts `a`, `b` to the edge after which `y_valid` presents their
@@ -39,13 +40,12 @@ pub struct Div {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset: empties the pipeline.
     pub reset: Signal<In, Bit>,
-    /// Dividend, fm_t raw (low W bits read).
-    pub a: Signal<In, Bits<32>>,
-    /// Divisor, fm_t raw (low W bits read).
-    pub b: Signal<In, Bits<32>>,
-    /// `a` and `b` hold a value.
+    /// The operands, fm_t raws (low W bits of each lane read): the dividend `a` in bits 0..32, the
+    /// divisor `b` in bits 32..64 (one port, so div has the scalar units' ports and AXI-Stream top).
+    pub x: Signal<In, Bits<64>>,
+    /// `x` holds a pair.
     pub x_valid: Signal<In, Bit>,
-    /// The unit takes `a`, `b` this edge if `x_valid`.
+    /// The unit takes `x` this edge if `x_valid`.
     pub x_ready: Signal<Out, Bit>,
     /// a / b, fm_t raw sign-extended to 32 bits; 0 when b = 0.
     pub y: Signal<Out, Bits<32>>,
@@ -57,6 +57,13 @@ pub struct Div {
     advance: Signal<Local, Bit>,
 }
 
+scalar_axis!(
+    /// [`Div`] behind AXI-Stream ports (`a` low, `b` high), padded to the configured depth.
+    DivAxis,
+    Div,
+    64
+);
+
 impl Div {
     /// The unit for `fm`; formats the datapath cannot hold (unsigned, W > 32, F < 0, W + F > 64) are
     /// refused.
@@ -64,8 +71,7 @@ impl Div {
         let mut div = Div {
             clock: Default::default(),
             reset: Default::default(),
-            a: Default::default(),
-            b: Default::default(),
+            x: Default::default(),
             x_valid: Default::default(),
             x_ready: Default::default(),
             y: Default::default(),
@@ -92,8 +98,8 @@ impl Logic for Div {
         self.core.clock.next = self.clock.val();
         self.core.reset.next = self.reset.val();
         self.core.en.next = self.advance.val();
-        self.core.a.next = self.a.val();
-        self.core.b.next = self.b.val();
+        self.core.a.next = self.x.val().get_bits::<32>(0);
+        self.core.b.next = self.x.val().get_bits::<32>(32);
         self.core.in_valid.next = self.x_valid.val();
         self.y.next = self.core.q.val();
         self.y_valid.next = self.core.out_valid.val();
@@ -102,14 +108,12 @@ impl Logic for Div {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
     use std::time::Instant;
 
     use golden::rng::SplitMix64;
     use golden::units::div::div as golden_div;
 
     use super::*;
-    use crate::rtl::{tools, verilator_waivers};
 
     fn formats() -> [Format; 2] {
         ["ap_fixed<32,10>", "ap_fixed<24,8>"].map(|s| s.parse().expect("a valid format"))
@@ -142,8 +146,7 @@ mod tests {
         fn cycle(&mut self, ab: Option<(u32, u32)>, y_ready: bool) -> (bool, Option<u32>) {
             let u = &mut self.uut;
             let (a, b) = ab.unwrap_or((0, 0));
-            u.a.next = u64::from(a).into();
-            u.b.next = u64::from(b).into();
+            u.x.next = (u64::from(b) << 32 | u64::from(a)).into();
             u.x_valid.next = ab.is_some();
             u.y_ready.next = y_ready;
             u.clock.next = Clock { clk: false };
@@ -355,60 +358,5 @@ mod tests {
             xs.extend(random(fm, 5, 300));
             stream(fm, &xs);
         }
-    }
-
-    /// div.v and its lint.vlt in a fresh folder.
-    fn emit(name: &str, fm: Format) -> tools::Scratch {
-        let dir = tools::Scratch::new(name);
-        let v = verilog(fm).expect("a supported format");
-        assert!(v.contains("module div("), "root module renamed");
-        std::fs::write(dir.path().join("div.v"), v).expect("write div.v");
-        let vlt = verilator_waivers("div.v");
-        std::fs::write(dir.path().join("lint.vlt"), vlt).expect("write lint.vlt");
-        dir
-    }
-
-    #[test]
-    fn verilog_is_verilator_wall_clean_with_the_waivers() {
-        let test = "verilog_is_verilator_wall_clean_with_the_waivers";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        for fm in formats() {
-            let dir = emit(&format!("div-lint-{}", fm.width()), fm);
-            tools::run(
-                Command::new("verilator")
-                    .args(["--lint-only", "-Wall", "--top-module", MODULE])
-                    .args(["lint.vlt", "div.v"])
-                    .current_dir(dir.path()),
-            );
-        }
-    }
-
-    #[test]
-    fn verilog_synthesises_for_ultrascale_plus_with_yosys() {
-        let test = "verilog_synthesises_for_ultrascale_plus_with_yosys";
-        if !tools::available("yosys", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("div-synth", fm);
-        let script = format!("read_verilog div.v; synth_xilinx -family xcup -top {MODULE}; stat");
-        let log = tools::run(
-            Command::new("yosys")
-                .args(["-p", &script])
-                .current_dir(dir.path()),
-        );
-        // The cell counts of `stat` (the log's start names every primitive in Yosys' library).
-        let stat = log.rsplit("Number of cells").next().unwrap_or_default();
-        eprintln!("{MODULE} for {fm}, cells:{stat}");
-        assert!(
-            stat.contains("FDRE"),
-            "the pipeline maps to flip-flops:\n{log}"
-        );
-        assert!(
-            !stat.contains("DSP48E2"),
-            "a radix-2 divider needs no multiplier:\n{log}"
-        );
     }
 }

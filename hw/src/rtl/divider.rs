@@ -213,7 +213,11 @@ pub(crate) fn check_format(fm: Format, unit: &'static str) -> Result<(), RtlErro
     } else {
         return Ok(());
     };
-    Err(RtlError::Unsupported { unit, fm, reason })
+    Err(RtlError::Unsupported {
+        unit,
+        key: "numerics.fm",
+        reason: format!("fm_t = {fm}: {reason}"),
+    })
 }
 
 impl Logic for Divider {

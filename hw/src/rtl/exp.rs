@@ -52,6 +52,7 @@ use golden::units::exp::{shares_the_native_datapath, tables};
 use rust_hdl::prelude::*;
 
 use super::mul_wide::{MulU64, MUL_U64_LATENCY};
+use super::axis::scalar_axis;
 use super::{verilog_named, RtlError, CONTAINER_BITS};
 
 /// Clock edges from the edge that accepts `x` to the edge after which `y_valid` presents its result:
@@ -154,6 +155,13 @@ pub struct Exp {
     e234_sum: Signal<Local, Bits<64>>,
     y27: Signal<Local, Bits<64>>,
 }
+
+scalar_axis!(
+    /// [`Exp`] behind AXI-Stream ports, padded to the configured depth.
+    ExpAxis,
+    Exp,
+    32
+);
 
 impl Exp {
     /// The unit for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
@@ -265,8 +273,8 @@ fn check_format(fm: Format) -> Result<(), RtlError> {
     };
     Err(RtlError::Unsupported {
         unit: MODULE,
-        fm,
-        reason,
+        key: "numerics.fm",
+        reason: format!("fm_t = {fm}: {reason}"),
     })
 }
 
@@ -425,13 +433,11 @@ impl Logic for Exp {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
 
     use golden::rng::SplitMix64;
     use golden::units::exp::exp as golden_exp;
 
     use super::*;
-    use crate::rtl::{tools, verilator_waivers};
 
     fn format(text: &str) -> Format {
         text.parse().expect("a valid format")
@@ -726,147 +732,5 @@ mod tests {
             );
         }
         assert!(Exp::new(format("ap_fixed<16,4>")).is_ok());
-    }
-
-    /// exp.v and its lint.vlt in a fresh folder.
-    fn emit(name: &str, fm: Format) -> tools::Scratch {
-        let dir = tools::Scratch::new(name);
-        let v = verilog(fm).expect("a supported format");
-        assert!(v.contains("module exp("), "root module renamed");
-        std::fs::write(dir.path().join("exp.v"), v).expect("write exp.v");
-        let vlt = verilator_waivers("exp.v");
-        std::fs::write(dir.path().join("lint.vlt"), vlt).expect("write lint.vlt");
-        dir
-    }
-
-    #[test]
-    fn verilog_is_verilator_wall_clean_with_the_waivers() {
-        let test = "verilog_is_verilator_wall_clean_with_the_waivers";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        for fm in formats() {
-            let dir = emit(&format!("exp-lint-{}", fm.width()), fm);
-            tools::run(
-                Command::new("verilator")
-                    .args(["--lint-only", "-Wall", "--top-module", MODULE])
-                    .args(["lint.vlt", "exp.v"])
-                    .current_dir(dir.path()),
-            );
-        }
-    }
-
-    /// Flattened, as Vivado synthesises by default: the multipliers' zero limbs (their operands are
-    /// zero-extended into 64 bits) only fold away once the hierarchy is gone.
-    #[test]
-    fn verilog_synthesises_for_ultrascale_plus_with_yosys() {
-        let test = "verilog_synthesises_for_ultrascale_plus_with_yosys";
-        if !tools::available("yosys", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("exp-synth", fm);
-        let script =
-            format!("read_verilog exp.v; synth_xilinx -family xcup -flatten -top {MODULE}; stat");
-        let log = tools::run(
-            Command::new("yosys")
-                .args(["-p", &script])
-                .current_dir(dir.path()),
-        );
-        // The cell counts, for `cargo test -- --nocapture`.
-        let stat = &log[log.rfind("Number of cells").expect("a stat report")..];
-        eprintln!("{stat}");
-        // 3·3 + 4·3 + 4·4 16×16 partial products, one DSP each.
-        assert!(
-            stat.lines()
-                .any(|l| l.split_whitespace().eq(["DSP48E2", "37"])),
-            "the products map to 37 DSPs:\n{stat}"
-        );
-    }
-
-    /// A Verilator harness for `exp`: reads `x expected` hex pairs, streams them with `y_ready` always
-    /// high (argument 0) or high one cycle in three (1), and reports mismatches and cycles.
-    const HARNESS: &str = r#"#include "Vexp.h"
-#include "verilated.h"
-#include <cstdio>
-#include <vector>
-#include <memory>
-int main(int argc, char** argv) {
-  auto ctx = std::make_unique<VerilatedContext>(); ctx->commandArgs(argc, argv);
-  auto top = std::make_unique<Vexp>(ctx.get());
-  FILE* in = std::fopen(argv[1], "r"); unsigned a, b;
-  std::vector<unsigned> xs, ys;
-  while (std::fscanf(in, "%x %x", &a, &b) == 2) { xs.push_back(a); ys.push_back(b); }
-  int bp = atoi(argv[2]);
-  size_t next = 0, got = 0, bad = 0; unsigned lcg = 12345; uint64_t cycles = 0;
-  top->clock = 0; top->reset = 1; top->eval(); top->clock = 1; top->eval(); top->reset = 0;
-  while (got < xs.size() && cycles < 10 * xs.size() + 100) {
-    top->clock = 0;
-    lcg = lcg * 1103515245u + 12345u;
-    bool ready = bp ? ((lcg >> 16) % 3 == 0) : true;
-    top->y_ready = ready;
-    top->x_valid = next < xs.size(); top->x = next < xs.size() ? xs[next] : 0;
-    top->eval();
-    bool take = top->x_valid && top->x_ready;
-    if (top->y_valid && ready) { if (top->y != ys[got]) { if (bad < 5) printf("mismatch %zu: x=%08x rtl=%08x want=%08x\n", got, xs[got], top->y, ys[got]); bad++; } got++; }
-    top->clock = 1; top->eval(); cycles++;
-    if (take) next++;
-  }
-  printf("vectors=%zu got=%zu mismatches=%zu cycles=%llu\n", xs.size(), got, bad, (unsigned long long)cycles);
-  return bad != 0 || got != xs.size();
-}
-"#;
-
-    /// The emitted Verilog, not just rust-hdl's model of it, is bit-exact: rust-hdl's simulation sizes
-    /// expressions by their operands and Verilog by their context (the notes' hazard 1), so the widest
-    /// sums (the products' 128 bits next to 48- and 64-bit terms) are checked where they run.
-    #[test]
-    fn verilog_equals_golden_in_verilator_at_ii_1_and_under_backpressure() {
-        let test = "verilog_equals_golden_in_verilator_at_ii_1_and_under_backpressure";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("exp-cosim", fm);
-        let mut xs = corners(fm);
-        xs.extend(random(fm, 99, 5000));
-        let vectors: String = xs
-            .iter()
-            .map(|&x| format!("{x:08x} {:08x}\n", expected(fm, x)))
-            .collect();
-        std::fs::write(dir.path().join("vectors.txt"), vectors).expect("write vectors");
-        std::fs::write(dir.path().join("tb.cpp"), HARNESS).expect("write tb.cpp");
-        tools::run(
-            Command::new("verilator")
-                .args(["--cc", "--exe", "--build", "-j", "2", "-Wall"])
-                .args([
-                    "--top-module",
-                    MODULE,
-                    "lint.vlt",
-                    "exp.v",
-                    "tb.cpp",
-                    "-o",
-                    "tb",
-                ])
-                .current_dir(dir.path()),
-        );
-        for (backpressure, cycles) in [("0", Some(xs.len() + LATENCY as usize)), ("1", None)] {
-            let out = tools::run(
-                Command::new(dir.path().join("obj_dir/tb"))
-                    .args(["vectors.txt", backpressure])
-                    .current_dir(dir.path()),
-            );
-            let n = xs.len();
-            assert!(
-                out.contains(&format!("vectors={n} got={n} mismatches=0 ")),
-                "backpressure {backpressure}:\n{out}"
-            );
-            if let Some(c) = cycles {
-                assert!(
-                    out.contains(&format!("cycles={c}\n")),
-                    "II = 1, LATENCY:\n{out}"
-                );
-            }
-        }
     }
 }

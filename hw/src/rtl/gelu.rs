@@ -93,7 +93,8 @@ pub struct Gelu {
 scalar_axis!(
     /// [`Gelu`] behind AXI-Stream ports, padded to the configured depth.
     GeluAxis,
-    Gelu
+    Gelu,
+    32
 );
 
 impl Gelu {

@@ -68,8 +68,14 @@ pub enum RtlError {
 /// The units that have RTL, named as golden names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RtlUnit {
+    /// [`exp`].
+    Exp,
+    /// [`recip`].
+    Recip,
     /// [`sqrt`].
     Sqrt,
+    /// [`div`].
+    Div,
     /// [`gelu`].
     Gelu,
     /// [`linear`]: the tile of `arch.linear_tile_in` × `arch.linear_tile_out`.
@@ -91,12 +97,22 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 3] = [RtlUnit::Sqrt, RtlUnit::Gelu, RtlUnit::Linear];
+    pub const ALL: [RtlUnit; 6] = [
+        RtlUnit::Exp,
+        RtlUnit::Recip,
+        RtlUnit::Sqrt,
+        RtlUnit::Div,
+        RtlUnit::Gelu,
+        RtlUnit::Linear,
+    ];
 
     /// The name shared by golden, sim, hw and codegen.
     pub const fn name(self) -> &'static str {
         match self {
+            RtlUnit::Exp => exp::MODULE,
+            RtlUnit::Recip => recip::MODULE,
             RtlUnit::Sqrt => sqrt::MODULE,
+            RtlUnit::Div => div::MODULE,
             RtlUnit::Gelu => gelu::MODULE,
             RtlUnit::Linear => linear::MODULE,
         }
@@ -110,7 +126,10 @@ impl RtlUnit {
     /// The unit's own latency.
     pub const fn natural_latency(self) -> u32 {
         match self {
+            RtlUnit::Exp => exp::LATENCY,
+            RtlUnit::Recip => recip::LATENCY,
             RtlUnit::Sqrt => sqrt::LATENCY,
+            RtlUnit::Div => div::LATENCY,
             RtlUnit::Gelu => gelu::LATENCY,
             RtlUnit::Linear => linear::LATENCY,
         }
@@ -121,7 +140,10 @@ impl RtlUnit {
     pub fn depth(self, arch: &ArchConfig) -> (&'static str, u32) {
         match self {
             RtlUnit::Linear => ("arch.depth.linear", arch.depth.linear),
+            RtlUnit::Exp => ("arch.depth.exp", arch.depth.exp),
+            RtlUnit::Recip => ("arch.depth.recip", arch.depth.recip),
             RtlUnit::Sqrt => ("arch.depth.sqrt", arch.depth.sqrt),
+            RtlUnit::Div => ("arch.depth.div", arch.depth.div),
             RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
         }
     }
@@ -136,7 +158,20 @@ impl RtlUnit {
             unit: self.name(),
             detail,
         };
+        let fm = numerics.fm;
         let verilog = match self {
+            RtlUnit::Exp => {
+                let top = exp::ExpAxis::new(exp::Exp::new(fm)?, pad).map_err(bug)?;
+                verilog_named(&top, self.name(), &module)?
+            }
+            RtlUnit::Recip => {
+                let top = recip::RecipAxis::new(recip::Recip::new(fm)?, pad).map_err(bug)?;
+                verilog_named(&top, self.name(), &module)?
+            }
+            RtlUnit::Div => {
+                let top = div::DivAxis::new(div::Div::new(fm)?, pad).map_err(bug)?;
+                verilog_named(&top, self.name(), &module)?
+            }
             RtlUnit::Sqrt => {
                 let top = sqrt::SqrtAxis::new(sqrt::Sqrt::new(numerics.fm)?, pad).map_err(bug)?;
                 verilog_named(&top, self.name(), &module)?

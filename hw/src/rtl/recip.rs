@@ -21,6 +21,7 @@ use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
 use super::divider::{Divider, DIVIDER_LATENCY};
+use super::axis::scalar_axis;
 use super::{verilog_named, RtlError};
 
 /// Clock edges from the edge that accepts `x` to the edge after which `y_valid` presents 1/x: the
@@ -57,6 +58,13 @@ pub struct Recip {
     core: Divider,
     advance: Signal<Local, Bit>,
 }
+
+scalar_axis!(
+    /// [`Recip`] behind AXI-Stream ports, padded to the configured depth.
+    RecipAxis,
+    Recip,
+    32
+);
 
 impl Recip {
     /// The unit for `fm`; formats the datapath cannot hold (unsigned, W > 32, F < 0, W + F > 64) are
@@ -105,14 +113,12 @@ impl Logic for Recip {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
     use std::time::Instant;
 
     use golden::rng::SplitMix64;
     use golden::units::recip::recip as golden_recip;
 
     use super::*;
-    use crate::rtl::{tools, verilator_waivers};
 
     fn formats() -> [Format; 2] {
         ["ap_fixed<32,10>", "ap_fixed<24,8>"].map(|s| s.parse().expect("a valid format"))
@@ -334,60 +340,5 @@ mod tests {
             xs.extend(random(fm, 5, 300));
             stream(fm, &xs);
         }
-    }
-
-    /// recip.v and its lint.vlt in a fresh folder.
-    fn emit(name: &str, fm: Format) -> tools::Scratch {
-        let dir = tools::Scratch::new(name);
-        let v = verilog(fm).expect("a supported format");
-        assert!(v.contains("module recip("), "root module renamed");
-        std::fs::write(dir.path().join("recip.v"), v).expect("write recip.v");
-        let vlt = verilator_waivers("recip.v");
-        std::fs::write(dir.path().join("lint.vlt"), vlt).expect("write lint.vlt");
-        dir
-    }
-
-    #[test]
-    fn verilog_is_verilator_wall_clean_with_the_waivers() {
-        let test = "verilog_is_verilator_wall_clean_with_the_waivers";
-        if !tools::available("verilator", test) {
-            return;
-        }
-        for fm in formats() {
-            let dir = emit(&format!("recip-lint-{}", fm.width()), fm);
-            tools::run(
-                Command::new("verilator")
-                    .args(["--lint-only", "-Wall", "--top-module", MODULE])
-                    .args(["lint.vlt", "recip.v"])
-                    .current_dir(dir.path()),
-            );
-        }
-    }
-
-    #[test]
-    fn verilog_synthesises_for_ultrascale_plus_with_yosys() {
-        let test = "verilog_synthesises_for_ultrascale_plus_with_yosys";
-        if !tools::available("yosys", test) {
-            return;
-        }
-        let fm = formats()[0];
-        let dir = emit("recip-synth", fm);
-        let script = format!("read_verilog recip.v; synth_xilinx -family xcup -top {MODULE}; stat");
-        let log = tools::run(
-            Command::new("yosys")
-                .args(["-p", &script])
-                .current_dir(dir.path()),
-        );
-        // The cell counts of `stat` (the log's start names every primitive in Yosys' library).
-        let stat = log.rsplit("Number of cells").next().unwrap_or_default();
-        eprintln!("{MODULE} for {fm}, cells:{stat}");
-        assert!(
-            stat.contains("FDRE"),
-            "the pipeline maps to flip-flops:\n{log}"
-        );
-        assert!(
-            !stat.contains("DSP48E2"),
-            "a radix-2 divider needs no multiplier:\n{log}"
-        );
     }
 }

@@ -205,7 +205,8 @@ pub struct Sqrt {
 scalar_axis!(
     /// [`Sqrt`] behind AXI-Stream ports, padded to the configured depth.
     SqrtAxis,
-    Sqrt
+    Sqrt,
+    32
 );
 
 impl Sqrt {
