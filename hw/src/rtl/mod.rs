@@ -15,6 +15,7 @@ use crate::arch::ArchConfig;
 pub mod axis;
 pub mod gelu;
 pub mod mul;
+pub mod qk_scores;
 pub mod sqrt;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.
