@@ -18,8 +18,8 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
-use super::divider::{Divider, DIVIDER_LATENCY};
 use super::axis::scalar_axis;
+use super::divider::{Divider, DIVIDER_LATENCY};
 use super::{verilog_named, RtlError};
 
 /// Clock edges from the edge that accepts `a`, `b` to the edge after which `y_valid` presents their

@@ -51,8 +51,8 @@ use golden::fixed::Format;
 use golden::units::exp::{shares_the_native_datapath, tables};
 use rust_hdl::prelude::*;
 
-use super::mul_wide::{MulU64, MUL_U64_LATENCY};
 use super::axis::scalar_axis;
+use super::mul_wide::{MulU64, MUL_U64_LATENCY};
 use super::{verilog_named, RtlError, CONTAINER_BITS};
 
 /// Clock edges from the edge that accepts `x` to the edge after which `y_valid` presents its result:

@@ -21,6 +21,7 @@ pub mod gelu;
 pub mod linear;
 pub mod mul;
 pub mod mul_wide;
+pub mod qk_scores;
 pub mod recip;
 pub mod sqrt;
 
