@@ -23,6 +23,7 @@ pub mod mul;
 pub mod mul_wide;
 pub mod qk_scores;
 pub mod recip;
+pub mod softmax;
 pub mod sqrt;
 
 /// Width of the fm_t container every unit computes in; fm_t up to this width is supported.

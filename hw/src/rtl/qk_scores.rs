@@ -59,6 +59,7 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::{verilog_named, RtlError, CONTAINER_BITS};
 
 /// Clock edges from the edge that accepts the last beat (d = D/BEAT − 1) of a key to the edge after
@@ -79,9 +80,6 @@ pub const MAX_HEADS: usize = 4;
 /// Address bits of a q_blocks RAM: at most 2^5 = 32 beats per row (D ≤ 32·BEAT, 256 for BEAT = 8).
 pub const Q_ADDR_BITS: usize = 5;
 
-/// Clock edges of a [`MulFm`].
-pub const MUL_FM_LATENCY: u32 = 2;
-
 // #[hdl_gen] bodies take no constants from Rust (it reads any path as a signal): the bodies below spell
 // out 5 (Q_ADDR_BITS), 4 (MAX_HEADS), 6 and 7 (LATENCY − 2, LATENCY − 1, the control stages) and
 // 32/64/128 (container, exact product, heads_t widths).
@@ -95,94 +93,6 @@ const _: () = assert!(
 
 /// Lanes, beat widths and the (P, BEAT) pairs [`verilog`] builds.
 pub const SUPPORTED: [(usize, usize); 3] = [(2, 2), (4, 8), (8, 8)];
-
-/// fm_t × fm_t floored at F: the bits F .. F + 31 of the exact signed 64-bit product of two fm_t raws
-/// sign-extended in 32-bit containers, in two stages (partial products and correction, then the sum).
-///
-/// rust-hdl has no multiply wider than 16×16, so the product is four unsigned 16×16 partial products
-/// plus the two's-complement correction: with `a = a_u − 2^32·a₃₁` (and b likewise),
-/// `a·b ≡ a_u·b_u − 2^32·(a₃₁·b_u + b₃₁·a_u) (mod 2^64)`.
-#[derive(LogicBlock)]
-pub struct MulFm {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Advance the pipeline this edge.
-    pub en: Signal<In, Bit>,
-    /// Multiplicand, sign-extended.
-    pub a: Signal<In, Bits<32>>,
-    /// Multiplier, sign-extended.
-    pub b: Signal<In, Bits<32>>,
-    /// ⌊a·b / 2^F⌋ modulo 2^32, [`MUL_FM_LATENCY`] edges (with `en`) after `a`, `b`.
-    pub p: Signal<Out, Bits<32>>,
-    frac: Constant<Bits<8>>,
-    lo_lo: DFF<Bits<32>>,
-    lo_hi: DFF<Bits<32>>,
-    hi_lo: DFF<Bits<32>>,
-    hi_hi: DFF<Bits<32>>,
-    corr: DFF<Bits<32>>,
-    out: DFF<Bits<32>>,
-    corr_a: Signal<Local, Bits<32>>,
-    corr_b: Signal<Local, Bits<32>>,
-    mid: Signal<Local, Bits<64>>,
-    high: Signal<Local, Bits<32>>,
-    full: Signal<Local, Bits<64>>,
-}
-
-impl MulFm {
-    /// The multiplier for F fractional bits (0 ≤ F ≤ 32).
-    pub fn new(frac: u32) -> MulFm {
-        MulFm {
-            clock: Default::default(),
-            en: Default::default(),
-            a: Default::default(),
-            b: Default::default(),
-            p: Default::default(),
-            frac: Constant::new(u64::from(frac).into()),
-            lo_lo: Default::default(),
-            lo_hi: Default::default(),
-            hi_lo: Default::default(),
-            hi_hi: Default::default(),
-            corr: Default::default(),
-            out: Default::default(),
-            corr_a: Default::default(),
-            corr_b: Default::default(),
-            mid: Default::default(),
-            high: Default::default(),
-            full: Default::default(),
-        }
-    }
-}
-
-impl Logic for MulFm {
-    #[hdl_gen]
-    fn update(&mut self) {
-        dff_setup!(self, clock, lo_lo, lo_hi, hi_lo, hi_hi, corr, out);
-        self.corr_a.next = 0.into();
-        if self.a.val().get_bit(31) {
-            self.corr_a.next = self.b.val();
-        }
-        self.corr_b.next = 0.into();
-        if self.b.val().get_bit(31) {
-            self.corr_b.next = self.a.val();
-        }
-        // Widen registers, never expressions (rust-hdl's simulation drops carries Verilog keeps).
-        self.mid.next =
-            bit_cast::<64, 32>(self.lo_hi.q.val()) + bit_cast::<64, 32>(self.hi_lo.q.val());
-        self.high.next = self.hi_hi.q.val() - self.corr.q.val();
-        self.full.next = bit_cast::<64, 32>(self.lo_lo.q.val())
-            + (self.mid.val() << 16)
-            + (bit_cast::<64, 32>(self.high.val()) << 32);
-        if self.en.val() {
-            self.lo_lo.d.next = self.a.val().get_bits::<16>(0) * self.b.val().get_bits::<16>(0);
-            self.lo_hi.d.next = self.a.val().get_bits::<16>(0) * self.b.val().get_bits::<16>(16);
-            self.hi_lo.d.next = self.a.val().get_bits::<16>(16) * self.b.val().get_bits::<16>(0);
-            self.hi_hi.d.next = self.a.val().get_bits::<16>(16) * self.b.val().get_bits::<16>(16);
-            self.corr.d.next = self.corr_a.val() + self.corr_b.val();
-            self.out.d.next = bit_cast::<32, 64>(self.full.val() >> self.frac.val());
-        }
-        self.p.next = self.out.q.val();
-    }
-}
 
 /// Element `e` of a beat placed in a 256-bit bus (bits 32e .. 32e + 31, zero elsewhere).
 ///
