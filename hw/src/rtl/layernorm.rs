@@ -55,9 +55,16 @@
 //! [`ACCUMULATE_LATENCY`] − 1 cycles (a per-token latency, the Sqrt and Div mostly); each output beat's
 //! `y` follows it by [`LATENCY`]; the next token's accumulate pass may start in the cycle after the
 //! last output beat. So a token takes `2·D/BEAT + ACCUMULATE_LATENCY − 1` cycles of input, 154 for
-//! D = 192 and BEAT = 8, ≈ 19.9k cycles for 129 tokens (§7.1's two readings of the HLS schedule give
-//! ≈ 23k without overlap and ≈ 3.4k with it). Tokens do not overlap here: the two passes share the
-//! `x` port and the lanes.
+//! D = 192 and BEAT = 8, ≈ 19.9k cycles for 129 tokens. That is the simulator's `per_token` reading
+//! of §7.1 (`arch.layernorm_tokens`; 24 + 154 = 178 cycles per token with the HLS depths, ≈ 23k),
+//! not its `streamed` one (≈ 3.4k): tokens do not overlap here, since the two passes share the `x`
+//! port and the lanes.
+//!
+//! Verification: the tests below compare with golden in rust-hdl's simulation. The emitted Verilog was
+//! replayed once by hand in Verilator 5.006 (BEAT 2, D = 16: 33 tokens per format; BEAT 8, D = 192,
+//! ap_fixed<32,10>: 6 tokens; each at II = 1 and under random backpressure and gaps in `x_valid`):
+//! every y beat equal to golden, and 930 cycles for the 6 BEAT-8 tokens (6 · 154 + 6). Lint and
+//! synthesis run in codegen's harness (`codegen/src/verilog/`).
 //!
 //! rust-hdl workarounds (see also /work/notes/rust-hdl.md):
 //! - Per-element logic sits in the `LnLane` sub-block, wired in `for e in 0..BEAT` loops with one array
