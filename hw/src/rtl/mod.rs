@@ -18,6 +18,7 @@ pub mod div;
 pub mod divider;
 pub mod exp;
 pub mod gelu;
+pub mod layernorm;
 pub mod linear;
 pub mod mul;
 pub mod mul_wide;

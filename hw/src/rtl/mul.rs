@@ -11,7 +11,7 @@
 //! impls), so the product is split into four 16×16 partial products, one DSP48E2 each in Yosys.
 //!
 //! `MulFm` is the signed fm_t × fm_t product floored at F, from the same four pieces (used by
-//! `qk_scores` and `softmax`).
+//! `qk_scores`, `softmax` and `layernorm`).
 
 use rust_hdl::prelude::*;
 
