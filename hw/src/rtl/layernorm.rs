@@ -85,7 +85,7 @@ use rust_hdl::prelude::*;
 use super::div::{Div, LATENCY as DIV_LATENCY};
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::sqrt::{Sqrt, LATENCY as SQRT_LATENCY};
-use super::{verilog_named, RtlError, CONTAINER_BITS};
+use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
 
 /// Output pass: clock edges from the edge that accepts an output beat to the edge after which `y_valid`
 /// presents its `y` beat: 1 input registers (x − mean, γ and β aligned), 2 and 3 the first MulFm
@@ -511,26 +511,9 @@ impl<const BEAT: usize> LayerNorm<BEAT> {
 }
 
 /// The unit's Verilog for `cfg` and a beat of `beat` fm_t (one of [`SUPPORTED_BEATS`]), root module
-/// [`MODULE`]. Built on a thread with [`BUILD_STACK`] bytes of stack (see [`on_big_stack`]).
+/// [`MODULE`]. Built on a thread with a large stack.
 pub fn verilog(cfg: LnConfig, beat: usize) -> Result<String, RtlError> {
     on_big_stack(move || verilog_here(cfg, beat))
-}
-
-/// Stack for building a unit: a `LayerNorm<8>` is a 425 kB value (347 kB for BEAT 2; its Div alone is
-/// 200 kB: rust-hdl signals and DFFs are fat structs), and building it moves it a few times, which
-/// overflows a default 2 MB test thread.
-pub const BUILD_STACK: usize = 64 << 20;
-
-/// `f` on a fresh thread with [`BUILD_STACK`] bytes of stack.
-pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(BUILD_STACK)
-            .spawn_scoped(s, f)
-            .expect("spawn a build thread")
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
 }
 
 fn verilog_here(cfg: LnConfig, beat: usize) -> Result<String, RtlError> {

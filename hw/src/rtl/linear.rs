@@ -56,7 +56,7 @@ use rust_hdl::prelude::*;
 
 use super::gelu::{Gelu, LATENCY as GELU_LATENCY};
 use super::mul::{MulU32, MUL_LATENCY};
-use super::{verilog_named, RtlError, CONTAINER_BITS};
+use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
 
 /// Clock edges from the edge that accepts a block's `last` beat to the edge after which `y_valid`
 /// presents its results: 3 for the products (|x|, |w|; partial products; floor), 1 for the adder tree,
@@ -571,7 +571,7 @@ fn check_formats(fm: Format, wt: Format) -> Result<(), RtlError> {
 ///
 /// A `Linear` is a large value (about 1.1 MB for 16×16, 2.2 MB for 16×32: rust-hdl signals and DFFs are
 /// fat structs, one per port, register and sub-block), more than a default 2 MB thread stack holds
-/// while it is built and moved, so the build runs on a thread with [`BUILD_STACK`] bytes of stack.
+/// while it is built and moved, so the build runs on a thread with a large stack.
 pub fn verilog(
     fm: Format,
     wt: Format,
@@ -579,21 +579,6 @@ pub fn verilog(
     tile_out: usize,
 ) -> Result<String, RtlError> {
     on_big_stack(move || verilog_here(fm, wt, tile_in, tile_out))
-}
-
-/// Stack for building and emitting a tile (see [`verilog`]).
-pub const BUILD_STACK: usize = 256 << 20;
-
-/// `f` on a fresh thread with [`BUILD_STACK`] bytes of stack.
-fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(BUILD_STACK)
-            .spawn_scoped(s, f)
-            .expect("spawn a build thread")
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
 }
 
 fn verilog_here(

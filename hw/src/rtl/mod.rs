@@ -200,6 +200,23 @@ impl RtlUnit {
     }
 }
 
+/// Stack for building a large unit: rust-hdl signals and registers are fat structs, so a 16×32 linear
+/// tile is a 2 MB value (a LayerNorm 0.4 MB), moved a few times while built, more than a default 2 MB
+/// thread stack holds.
+pub(crate) const BUILD_STACK: usize = 256 << 20;
+
+/// `f` on a fresh thread with [`BUILD_STACK`] bytes of stack (the memory is reserved, not touched).
+pub(crate) fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(BUILD_STACK)
+            .spawn_scoped(s, f)
+            .expect("spawn a build thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// The Verilog of `uut` with its root module called `name`.
 ///
 /// rust-hdl's `generate_verilog` always names the root `top`, which would collide as soon as two units

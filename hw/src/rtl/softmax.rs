@@ -82,7 +82,7 @@ use super::divider::{Divider, DIVIDER_LATENCY};
 use super::exp::{self, Exp};
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::recip;
-use super::{verilog_named, RtlError};
+use super::{on_big_stack, verilog_named, RtlError};
 
 /// Rows the unit holds at once: the state slots, addressed by the 5-bit `slot`.
 pub const SLOTS: usize = 32;
@@ -271,26 +271,11 @@ fn in_softmax(part: &'static str) -> impl Fn(RtlError) -> RtlError {
 
 /// The unit's Verilog for `fm`, root module [`MODULE`].
 ///
-/// Built on a thread with [`BUILD_STACK`] bytes of stack: a `Softmax` is a 330 kB value (rust-hdl's
+/// Built on a thread with a large stack: a `Softmax` is a 330 kB value (rust-hdl's
 /// signals are fat), built from its exp and recip and moved a few times, more than a default 2 MB
 /// thread stack is sure to hold.
 pub fn verilog(fm: Format) -> Result<String, RtlError> {
     on_big_stack(move || verilog_named(&Softmax::new(fm)?, MODULE, MODULE))
-}
-
-/// Stack for building a [`Softmax`].
-pub const BUILD_STACK: usize = 64 << 20;
-
-/// `f` on a fresh thread with [`BUILD_STACK`] bytes of stack.
-pub(crate) fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(BUILD_STACK)
-            .spawn_scoped(s, f)
-            .expect("spawn a build thread")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }
 
 impl Logic for Softmax {
