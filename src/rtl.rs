@@ -400,7 +400,7 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<i32> {
         }
     };
     println!(
-        "total of these units: {} LUT ({} of {}), {} LUTRAM, {} FF ({} of {}), {} DSP ({} of {}), {} BRAM36 ({} of {})",
+        "total of these units: {} LUT as logic and memory ({} of {}), {} of them LUTRAM, {} FF ({} of {}), {} DSP ({} of {}), {} BRAM36 ({} of {})",
         total.lut + total.lutram,
         pct((total.lut + total.lutram) as f64, board.lut),
         board.lut,
