@@ -157,37 +157,42 @@ impl RtlUnit {
         let natural = self.natural_latency();
         let pad = axis::pad_stages(self.name(), natural, depth)?;
         let module = format!("{}_axis", self.name());
-        let bug = |detail: String| RtlError::Bug {
-            unit: self.name(),
-            detail,
-        };
+        // Each scalar top wraps its unit the same way; only the types differ.
+        fn named<T: Block>(
+            unit: RtlUnit,
+            top: Result<T, String>,
+            module: &str,
+        ) -> Result<String, RtlError> {
+            let top = top.map_err(|detail| RtlError::Bug {
+                unit: unit.name(),
+                detail,
+            })?;
+            verilog_named(&top, unit.name(), module)
+        }
         let fm = numerics.fm;
         let verilog = match self {
-            RtlUnit::Exp => {
-                let top = exp::ExpAxis::new(exp::Exp::new(fm)?, pad).map_err(bug)?;
-                verilog_named(&top, self.name(), &module)?
-            }
-            RtlUnit::Recip => {
-                let top = recip::RecipAxis::new(recip::Recip::new(fm)?, pad).map_err(bug)?;
-                verilog_named(&top, self.name(), &module)?
-            }
-            RtlUnit::Div => {
-                let top = div::DivAxis::new(div::Div::new(fm)?, pad).map_err(bug)?;
-                verilog_named(&top, self.name(), &module)?
-            }
-            RtlUnit::Sqrt => {
-                let top = sqrt::SqrtAxis::new(sqrt::Sqrt::new(numerics.fm)?, pad).map_err(bug)?;
-                verilog_named(&top, self.name(), &module)?
-            }
-            RtlUnit::Gelu => {
-                let top = gelu::GeluAxis::new(gelu::Gelu::new(numerics.fm)?, pad).map_err(bug)?;
-                verilog_named(&top, self.name(), &module)?
-            }
+            RtlUnit::Exp => named(self, exp::ExpAxis::new(exp::Exp::new(fm)?, pad), &module)?,
+            RtlUnit::Recip => named(
+                self,
+                recip::RecipAxis::new(recip::Recip::new(fm)?, pad),
+                &module,
+            )?,
+            RtlUnit::Div => named(self, div::DivAxis::new(div::Div::new(fm)?, pad), &module)?,
+            RtlUnit::Sqrt => named(
+                self,
+                sqrt::SqrtAxis::new(sqrt::Sqrt::new(fm)?, pad),
+                &module,
+            )?,
+            RtlUnit::Gelu => named(
+                self,
+                gelu::GeluAxis::new(gelu::Gelu::new(fm)?, pad),
+                &module,
+            )?,
             RtlUnit::Linear => {
                 let with_gelu = depth + arch.depth.gelu;
                 let gelu_pad = axis::pad_stages(self.name(), natural, with_gelu)?;
                 let tile = (arch.linear_tile_in, arch.linear_tile_out);
-                let (fm, wt) = (numerics.fm, numerics.wt_linear);
+                let wt = numerics.wt_linear;
                 linear::axis_verilog(fm, wt, tile, (pad, gelu_pad), &module)?
             }
         };
