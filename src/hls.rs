@@ -14,6 +14,7 @@ use codegen::Project;
 use golden::model::forward::forward_fixed;
 use serde::Serialize;
 
+use crate::batch;
 use crate::exit;
 use crate::frame::{FrameArgs, LoadedFrame};
 use crate::output::write_atomic;
@@ -227,37 +228,17 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
     };
     let frame = !args.no_frame;
     let built = build(&loaded, &args.frame, &units, args.vectors as usize, frame)?;
-    let (dir, temporary) = match &args.keep {
-        Some(d) => (d.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!(
-                "edgemoe-cosim-{}-{}",
-                std::process::id(),
-                start.elapsed().as_nanos()
-            )),
-            true,
-        ),
-    };
-    built.project.write(&dir)?;
     let mut benches: Vec<Bench> = units.iter().map(|&u| Bench::Unit(u)).collect();
     if frame {
         benches.push(Bench::Frame);
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    // A spinner on a terminal's stderr (indicatif draws nothing when stderr is not a terminal).
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let report_step = |msg: &str| bar.set_message(msg.to_string());
-    let result = cosim::run(&dir, &benches, &toolchain, jobs, &report_step);
-    bar.finish_and_clear();
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let report = result?;
+    let jobs = batch::jobs(args.jobs);
+    let report = batch::in_project(
+        &built.project,
+        args.keep.as_deref(),
+        "cosim",
+        |dir, step| cosim::run(dir, &benches, &toolchain, jobs, step),
+    )?;
     let total = start.elapsed().as_secs_f64();
 
     let c = &loaded.config;

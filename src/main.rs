@@ -1,6 +1,7 @@
 //! `edgemoe`: design, simulate and generate Mixture-of-Experts ViT accelerators (Edge-MoE and beyond).
 //! See README.md for the commands and their output formats.
 
+mod batch;
 mod bench;
 mod config;
 mod eval;

@@ -14,6 +14,7 @@ use hw::resources::{estimate, structure, Calibration, Estimate, CALIBRATION};
 use hw::rtl::RtlUnit;
 use serde::Serialize;
 
+use crate::batch;
 use crate::config::Config;
 use crate::exit;
 use crate::hls::{CodegenArgs, CosimArgs, CosimJson, CyclesJson, Seconds, SourceJson, UnitJson};
@@ -62,22 +63,6 @@ fn selected(names: &[codegen::unit::Unit]) -> anyhow::Result<Vec<RtlUnit>> {
     Ok(out)
 }
 
-/// A folder for a project the user did not ask to keep.
-fn scratch(kind: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    std::env::temp_dir().join(format!("edgemoe-{kind}-{}-{nanos}", std::process::id()))
-}
-
-fn jobs(asked: Option<usize>) -> usize {
-    asked.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
-}
-
 /// `codegen verilog`.
 pub fn codegen(args: &CodegenArgs) -> anyhow::Result<i32> {
     let start = Instant::now();
@@ -112,22 +97,14 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
     let units = build_units(&c, &chosen, args.vectors as usize)?;
     let project = verilog::project(&design(&c), &c.source, &units)?;
     let generate = start.elapsed().as_secs_f64();
-    let (dir, temporary) = match &args.keep {
-        Some(d) => (d.clone(), false),
-        None => (scratch("cosim-verilog"), true),
-    };
-    project.write(&dir)?;
-    let jobs = jobs(args.jobs);
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let step = |msg: &str| bar.set_message(msg.to_string());
+    let jobs = batch::jobs(args.jobs);
     let run_start = Instant::now();
-    let result = verilog::cosim::run(&dir, &units, &verilator, jobs, &step);
-    bar.finish_and_clear();
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let results = result?;
+    let results = batch::in_project(
+        &project,
+        args.keep.as_deref(),
+        "cosim-verilog",
+        |dir, step| verilog::cosim::run(dir, &units, &verilator, jobs, step),
+    )?;
     let run_seconds = run_start.elapsed().as_secs_f64();
     let total = start.elapsed().as_secs_f64();
 
@@ -323,20 +300,10 @@ pub fn synth(args: &SynthArgs) -> anyhow::Result<i32> {
     // Synthesis needs no vectors; one case keeps the project complete.
     let units = build_units(&c, &chosen, 1)?;
     let project = verilog::project(&design(&c), &c.source, &units)?;
-    let (dir, temporary) = match &args.keep {
-        Some(d) => (d.clone(), false),
-        None => (scratch("synth"), true),
-    };
-    project.write(&dir)?;
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let step = |msg: &str| bar.set_message(msg.to_string());
-    let result = verilog::synth::run(&dir, &units, &yosys, jobs(args.jobs), &step);
-    bar.finish_and_clear();
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let results = result?;
+    let jobs = batch::jobs(args.jobs);
+    let results = batch::in_project(&project, args.keep.as_deref(), "synth", |dir, step| {
+        verilog::synth::run(dir, &units, &yosys, jobs, step)
+    })?;
     let board = &c.raw.board;
     let family = board.yosys_family().unwrap_or("?");
     println!(
