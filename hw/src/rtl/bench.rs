@@ -12,7 +12,7 @@ pub(crate) trait ScalarPorts: Block {
     /// Drives `reset`.
     fn set_reset(&mut self, on: bool);
     /// Offers `x` (or nothing) and sets `y_ready`.
-    fn drive(&mut self, x: Option<u32>, y_ready: bool);
+    fn drive(&mut self, x: Option<u64>, y_ready: bool);
     /// `x_ready`.
     fn x_ready(&self) -> bool;
     /// `y` if `y_valid`.
@@ -29,8 +29,8 @@ macro_rules! scalar_ports {
             fn set_reset(&mut self, on: bool) {
                 self.reset.next = on;
             }
-            fn drive(&mut self, x: Option<u32>, y_ready: bool) {
-                self.x.next = u64::from(x.unwrap_or(0)).into();
+            fn drive(&mut self, x: Option<u64>, y_ready: bool) {
+                self.x.next = x.unwrap_or(0).into();
                 self.x_valid.next = x.is_some();
                 self.y_ready.next = y_ready;
             }
@@ -45,6 +45,11 @@ macro_rules! scalar_ports {
 }
 
 pub(crate) use scalar_ports;
+
+/// What a unit's `x` port takes: an fm_t container (u32), or div's pair (u64, `a` low, `b` high).
+pub(crate) trait Input: Copy + Into<u64> + std::fmt::LowerHex {}
+
+impl<T: Copy + Into<u64> + std::fmt::LowerHex> Input for T {}
 
 /// The unit under test, out of reset.
 pub(crate) struct Bench<U> {
@@ -74,7 +79,12 @@ impl<U: ScalarPorts> Bench<U> {
 
     /// One clock cycle as a valid/ready neighbour drives it: offers `x`, sets `y_ready`, and returns
     /// whether `x` was taken and the `y` delivered, both decided before the edge.
-    pub(crate) fn cycle(&mut self, x: Option<u32>, y_ready: bool) -> (bool, Option<u32>) {
+    pub(crate) fn cycle<X: Into<u64>>(
+        &mut self,
+        x: Option<X>,
+        y_ready: bool,
+    ) -> (bool, Option<u32>) {
+        let x = x.map(Into::into);
         self.uut.drive(x, y_ready);
         self.uut.set_clock(false);
         assert!(simulate(&mut self.uut, 200), "settles");
@@ -87,11 +97,11 @@ impl<U: ScalarPorts> Bench<U> {
 
 /// Streams `xs` back to back with `y` always ready: every input must be taken at once (II = 1) and its
 /// result must come out exactly `latency` cycles later, equal to `want(x)`.
-pub(crate) fn stream<U: ScalarPorts>(
+pub(crate) fn stream<U: ScalarPorts, X: Input>(
     uut: U,
     latency: u32,
-    xs: &[u32],
-    want: impl Fn(u32) -> u32,
+    xs: &[X],
+    want: impl Fn(X) -> u32,
     label: &str,
 ) {
     let mut bench = Bench::new(uut);
@@ -119,11 +129,11 @@ pub(crate) fn stream<U: ScalarPorts>(
 
 /// Streams `xs` while `y_ready` is held low long enough to fill the pipeline, then high one cycle in
 /// three: the stall must reach `x_ready`, and every result must come out once, in order.
-pub(crate) fn backpressure<U: ScalarPorts>(
+pub(crate) fn backpressure<U: ScalarPorts, X: Input>(
     uut: U,
     latency: u32,
-    xs: &[u32],
-    want: impl Fn(u32) -> u32,
+    xs: &[X],
+    want: impl Fn(X) -> u32,
     label: &str,
 ) {
     let mut rng = SplitMix64::new(3);
@@ -151,18 +161,18 @@ pub(crate) fn backpressure<U: ScalarPorts>(
 
 /// Three inputs in flight, then a reset: nothing may come out for twice the latency, and the unit
 /// works again afterwards (`x` in, `y` out `latency` cycles later).
-pub(crate) fn reset_empties<U: ScalarPorts>(uut: U, latency: u32, x: u32, y: u32) {
+pub(crate) fn reset_empties<U: ScalarPorts, X: Input>(uut: U, latency: u32, x: X, y: u32) {
     let mut bench = Bench::new(uut);
     for _ in 0..3 {
         bench.cycle(Some(x), true);
     }
     bench.reset();
     for _ in 0..2 * latency {
-        assert_eq!(bench.cycle(None, true).1, None);
+        assert_eq!(bench.cycle(None::<X>, true).1, None);
     }
     assert!(bench.cycle(Some(x), true).0, "taken after the reset");
     let ys: Vec<u32> = (0..latency)
-        .filter_map(|_| bench.cycle(None, true).1)
+        .filter_map(|_| bench.cycle(None::<X>, true).1)
         .collect();
     assert_eq!(ys, [y]);
 }

@@ -114,48 +114,21 @@ mod tests {
     use golden::units::div::div as golden_div;
 
     use super::*;
+    use crate::rtl::bench;
 
     fn formats() -> [Format; 2] {
         ["ap_fixed<32,10>", "ap_fixed<24,8>"].map(|s| s.parse().expect("a valid format"))
     }
 
-    /// The unit stepped directly (no testbench threads: the fast way to simulate in rust-hdl).
-    struct Bench {
-        uut: Div,
+    bench::scalar_ports!(Div);
+
+    /// A pair as the unit's 64-bit `x`: `a` low, `b` high.
+    fn pack((a, b): (u32, u32)) -> u64 {
+        u64::from(b) << 32 | u64::from(a)
     }
 
-    impl Bench {
-        fn new(fm: Format) -> Bench {
-            let mut uut = Div::new(fm).expect("a supported format");
-            uut.reset.next = true;
-            let mut bench = Bench { uut };
-            bench.edge();
-            bench.uut.reset.next = false;
-            bench
-        }
-
-        fn edge(&mut self) {
-            self.uut.clock.next = Clock { clk: false };
-            assert!(simulate(&mut self.uut, 100), "settles");
-            self.uut.clock.next = Clock { clk: true };
-            assert!(simulate(&mut self.uut, 100), "settles");
-        }
-
-        /// One clock cycle as a valid/ready neighbour drives it: offers `(a, b)`, sets `y_ready`, and
-        /// returns whether the pair was taken and the `y` delivered, both decided before the edge.
-        fn cycle(&mut self, ab: Option<(u32, u32)>, y_ready: bool) -> (bool, Option<u32>) {
-            let u = &mut self.uut;
-            let (a, b) = ab.unwrap_or((0, 0));
-            u.x.next = (u64::from(b) << 32 | u64::from(a)).into();
-            u.x_valid.next = ab.is_some();
-            u.y_ready.next = y_ready;
-            u.clock.next = Clock { clk: false };
-            assert!(simulate(u, 100), "settles");
-            let taken = ab.is_some() && u.x_ready.val();
-            let y = (u.y_valid.val() && y_ready).then(|| u.y.val().to_u64() as u32);
-            self.edge();
-            (taken, y)
-        }
+    fn unpack(x: u64) -> (u32, u32) {
+        (x as u32, (x >> 32) as u32)
     }
 
     /// What the unit must deliver for containers `a`, `b`: golden on their low W bits, 0 when b = 0,
@@ -223,27 +196,17 @@ mod tests {
             .collect()
     }
 
-    /// Streams `xs` back to back with `y` always ready: every pair must be taken at once (II = 1) and
-    /// its quotient must come out exactly LATENCY cycles later, equal to golden.
+    /// `xs` at II = 1 against golden, `LATENCY` cycles each.
     fn stream(fm: Format, xs: &[(u32, u32)]) {
-        let mut bench = Bench::new(fm);
-        let mut ys = Vec::new();
-        for cycle in 0..xs.len() + LATENCY as usize + 2 {
-            let x = xs.get(cycle).copied();
-            let (taken, y) = bench.cycle(x, true);
-            assert_eq!(taken, x.is_some(), "{fm}: input of cycle {cycle} refused");
-            ys.extend(y.map(|y| (cycle, y)));
-        }
-        assert_eq!(ys.len(), xs.len(), "{fm}: outputs");
-        for (k, (&x, &(cycle, y))) in xs.iter().zip(&ys).enumerate() {
-            assert_eq!(cycle, k + LATENCY as usize, "{fm}: latency of input {k}");
-            let want = expected(fm, x);
-            assert_eq!(
-                y, want,
-                "{fm}: a, b = {:#010x}, {:#010x}: rtl {y:#010x}, golden {want:#010x}",
-                x.0, x.1
-            );
-        }
+        let uut = Div::new(fm).expect("a supported format");
+        let xs: Vec<u64> = xs.iter().copied().map(pack).collect();
+        bench::stream(
+            uut,
+            LATENCY,
+            &xs,
+            |x| expected(fm, unpack(x)),
+            &fm.to_string(),
+        );
     }
 
     #[test]
@@ -276,49 +239,24 @@ mod tests {
         for fm in formats() {
             let mut xs = corners(fm);
             xs.extend(random(fm, 11, 300));
-            let mut rng = SplitMix64::new(3);
-            let mut bench = Bench::new(fm);
-            let (mut next, mut ys, mut refused) = (0, Vec::new(), 0);
-            for cycle in 0..20 * xs.len() {
-                if ys.len() == xs.len() {
-                    break;
-                }
-                // Held low long enough to fill the pipeline, then ready one cycle in three.
-                let ready = !(20..160).contains(&cycle) && rng.below(3) == 0;
-                let x = xs.get(next).copied();
-                let (taken, y) = bench.cycle(x, ready);
-                if taken {
-                    next += 1;
-                } else if x.is_some() {
-                    refused += 1;
-                }
-                ys.extend(y);
-            }
-            assert!(refused >= 40, "{fm}: the stall never reached x_ready");
-            let want: Vec<u32> = xs.iter().map(|&x| expected(fm, x)).collect();
-            assert_eq!(ys, want, "{fm}: outputs under backpressure");
+            let xs: Vec<u64> = xs.into_iter().map(pack).collect();
+            let uut = Div::new(fm).expect("a supported format");
+            bench::backpressure(
+                uut,
+                LATENCY,
+                &xs,
+                |x| expected(fm, unpack(x)),
+                &fm.to_string(),
+            );
         }
     }
 
     #[test]
     fn reset_empties_the_pipeline() {
         let fm = formats()[0];
-        let mut bench = Bench::new(fm);
-        for _ in 0..LATENCY / 2 {
-            bench.cycle(Some((1 << 22, 3 << 22)), true);
-        }
-        bench.uut.reset.next = true;
-        bench.edge();
-        bench.uut.reset.next = false;
-        for _ in 0..2 * LATENCY {
-            assert_eq!(bench.cycle(None, true).1, None);
-        }
-        // And it works afterwards.
-        bench.cycle(Some((1 << 22, 3 << 22)), true);
-        let ys: Vec<u32> = (0..LATENCY)
-            .filter_map(|_| bench.cycle(None, true).1)
-            .collect();
-        assert_eq!(ys, vec![expected(fm, (1 << 22, 3 << 22))]);
+        let uut = Div::new(fm).expect("a supported format");
+        let x = (1 << 22, 3 << 22);
+        bench::reset_empties(uut, LATENCY, pack(x), expected(fm, x));
     }
 
     #[test]

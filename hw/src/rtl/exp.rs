@@ -620,7 +620,7 @@ mod tests {
     fn reset_empties_the_pipeline() {
         let fm = formats()[0];
         let uut = Exp::new(fm).expect("a supported format");
-        bench::reset_empties(uut, LATENCY, 3 << 22, expected(fm, 3 << 22));
+        bench::reset_empties(uut, LATENCY, 3u32 << 22, expected(fm, 3 << 22));
     }
 
     #[test]

@@ -395,7 +395,7 @@ mod tests {
         let fm = formats()[0];
         let uut = Gelu::new(fm).expect("a supported format");
         let y = expected(&Golden::new(fm), fm, 1 << 22);
-        bench::reset_empties(uut, LATENCY, 1 << 22, y);
+        bench::reset_empties(uut, LATENCY, 1u32 << 22, y);
     }
 
     #[test]

@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn reset_empties_the_pipeline() {
         let uut = Sqrt::new(formats()[0]).expect("a supported format");
-        bench::reset_empties(uut, LATENCY, 4 << 22, 2 << 22);
+        bench::reset_empties(uut, LATENCY, 4u32 << 22, 2 << 22);
     }
 
     #[test]
