@@ -181,7 +181,7 @@ pub fn cosim(args: &CosimArgs) -> anyhow::Result<i32> {
         let t = Instant::now();
         let mut model_cycles = 0u64;
         for g in &u.vectors.groups {
-            model_cycles += verilog::model::cycles(u.unit, g, &c.raw.arch);
+            model_cycles += verilog::model::cycles(u.unit, g, &design(&c));
         }
         let sim_rate = model_cycles as f64 / t.elapsed().as_secs_f64().max(1e-9);
         println!(

@@ -145,6 +145,8 @@ fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
         RtlUnit::Recip | RtlUnit::Div => divider(numerics.fm),
         RtlUnit::Gelu => gelu(numerics.fm),
         RtlUnit::Linear => linear(numerics, arch),
+        RtlUnit::Softmax => softmax(numerics.fm),
+        RtlUnit::QkScores => qk_scores(arch),
     };
     parts.with_pad(pad)
 }
@@ -173,6 +175,18 @@ impl Parts {
         self.ff += ff;
         self.srl += srl;
         self
+    }
+
+    /// Two datapaths side by side (a unit and a sub-unit it embeds).
+    fn plus(self, o: Parts) -> Parts {
+        Parts {
+            ff: self.ff + o.ff,
+            arith: self.arith + o.arith,
+            rom256: self.rom256 + o.rom256,
+            srl: self.srl + o.srl,
+            dsp: self.dsp + o.dsp,
+            width: self.width.max(o.width),
+        }
     }
 
     fn calibrated(self, c: &Calibration) -> Estimate {
@@ -281,6 +295,53 @@ fn linear(numerics: &Numerics, arch: &ArchConfig) -> Parts {
         srl: tout * (bypass_srl + dst_srl + lane_gelu.srl) + ctl_srl,
         dsp: 2 * macs + tout * (MUL_U32_DSP + lane_gelu.dsp),
         width: 32 * tout,
+    }
+}
+
+/// `softmax`: an exp and recip's divider, a [`MulFm`](crate::rtl::mul::MulFm) for ⌊s·e⌋, the state
+/// of [`SLOTS`](crate::rtl::softmax::SLOTS) rows (s and m) in registers behind a read mux, the fields
+/// riding beside exp and the product, and m and the slot riding beside the divider.
+fn softmax(fm: Format) -> Parts {
+    let w = u64::from(fm.width());
+    let slots = crate::rtl::softmax::SLOTS as u64;
+    let head = u64::from(crate::rtl::softmax::RECURRENCE) - 1;
+    // valid, s, m, new max, last, slot beside exp and the product; m and the slot beside recip.
+    let (head_ff, head_srl) = delay(1 + 2 * 32 + 1 + 1 + 5, head);
+    let (tail_ff, tail_srl) = delay(32 + 5, u64::from(crate::rtl::recip::LATENCY));
+    let own = Parts {
+        // The state, e at two levels, the product's partial products and sum.
+        ff: 2 * 32 * slots + head_ff + 2 * 32 + tail_ff + 4 * 32 + 64,
+        // The 64-bit read mux (a 32:1 mux is about ten LUTs a bit), the compare, exp's argument, the
+        // two updates, the wraps, the product's sum and sign correction.
+        arith: 64 * 10 + 33 + 32 + 2 * 32 + 2 * w + 64 + 2 * 32,
+        rom256: 0,
+        srl: head_srl + tail_srl,
+        dsp: MUL_U32_DSP,
+        width: 96,
+    };
+    own.plus(exp(fm)).plus(divider(fm))
+}
+
+/// `qk_scores`: P lanes, each with BEAT q_blocks RAMs (32 × 32 bits, LUTRAM), BEAT fm_t products
+/// ([`MulFm`](crate::rtl::mul::MulFm): four 16×16 partial products and the sign correction), the
+/// carry-save sum, the scale product and four head accumulators; the K and Q beats' input registers
+/// and the loop counters are shared.
+fn qk_scores(arch: &ArchConfig) -> Parts {
+    let (p, beat) = (arch.attn_lanes as u64, arch.beat as u64);
+    // A MulFm: partial products, their sum and correction.
+    let (mul_ff, mul_arith) = (4 * 32 + 32, 64 + 2 * 32);
+    let lane_ff = (beat + 1) * mul_ff + 3 * 32 + 4 * 32;
+    // The 3:2 chain (two LUTs a bit per level), the carry-propagate add and wrap, the accumulators'
+    // add, wrap and head mux.
+    let lane_arith = (beat + 1) * mul_arith + 2 * 32 * beat + 2 * 32 + 3 * 32;
+    Parts {
+        ff: p * lane_ff + 2 * beat * 32 + 7 * 8 + 32,
+        arith: p * lane_arith,
+        rom256: 0,
+        // A 32 × 32-bit RAM is 32 single-port LUTRAM bits of depth 32: two LUTs per 32 × 2 bits.
+        srl: p * beat * 16,
+        dsp: 4 * p * (beat + 1),
+        width: 128 * p,
     }
 }
 

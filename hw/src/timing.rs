@@ -73,6 +73,10 @@ pub struct LoopDepth {
     /// The standalone fm_t division (`div`): 66, the same divider. The gate's division keeps its own
     /// figure, `gate_div`, in the frame's timing.
     pub div: u32,
+    /// The standalone online-softmax step (`softmax`, the RTL top fed interleaved rows): 83, its exp
+    /// (15), the product ⌊s·e⌋ (2) and recip's divider (66). The frame's `finalize_attn` keeps Vitis's
+    /// 78 (its recip is 50 deep).
+    pub softmax: u32,
     /// The gate value's ap_fixed division. The log gives no figure: 36 cycles is an assumption (a
     /// radix-2 divider over the 32 quotient bits plus a few cycles of I/O); the gating time is within
     /// the 150–250 cycles per token §9 estimates either way.
@@ -107,6 +111,7 @@ impl Default for LoopDepth {
             sqrt: 31,
             recip: 66,
             div: 66,
+            softmax: 83,
             gate_div: 36,
             write_gate_results: 4,
             patch_embed: 33,

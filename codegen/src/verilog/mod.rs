@@ -33,6 +33,18 @@ const LINEAR_HARNESS: (&str, &str) = (
     include_str!("../../templates/verilog/harness/tb_linear.cpp.in"),
 );
 
+/// The softmax step's harness (rows interleaved as its input contract asks).
+const SOFTMAX_HARNESS: (&str, &str) = (
+    "harness/tb_softmax.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_softmax.cpp.in"),
+);
+
+/// QKᵀ's harness (the staggered lanes read back into rows).
+const QK_SCORES_HARNESS: (&str, &str) = (
+    "harness/tb_qk_scores.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_qk_scores.cpp.in"),
+);
+
 /// Files rendered once each with the design's variables.
 const PROJECT: [(&str, &str); 4] = [
     (
@@ -84,7 +96,7 @@ pub fn units(
         .par_iter()
         .map(|&unit| {
             let top = unit
-                .top(design.numerics, design.arch)
+                .top(design.model, design.numerics, design.arch)
                 .map_err(|e| located(unit, design, e))?;
             let golden: Unit = unit
                 .name()
@@ -94,7 +106,7 @@ pub fn units(
             let model_cycles = vectors
                 .groups
                 .iter()
-                .map(|g| model::cycles(unit, g, design.arch))
+                .map(|g| model::cycles(unit, g, design))
                 .collect();
             Ok(UnitRtl {
                 unit,
@@ -170,6 +182,18 @@ pub fn project(
             RtlUnit::Linear => {
                 linear_variables(design, &mut v);
                 LINEAR_HARNESS
+            }
+            RtlUnit::Softmax => {
+                v.set("lanes", hw::rtl::softmax::RECURRENCE);
+                SOFTMAX_HARNESS
+            }
+            RtlUnit::QkScores => {
+                v.set("tokens", design.tokens())
+                    .set("dim", design.model.embed_dim)
+                    .set("heads", design.model.heads)
+                    .set("lanes", design.arch.attn_lanes)
+                    .set("beat", design.arch.beat);
+                QK_SCORES_HARNESS
             }
         };
         p.add(

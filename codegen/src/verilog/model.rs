@@ -1,15 +1,17 @@
 //! The simulator's cycle count for one vector group of a unit, run gap-free: what each Verilator
 //! harness is held to.
 
-use hw::arch::ArchConfig;
+use hw::rtl::softmax::{self, Issue};
 use hw::rtl::RtlUnit;
 use sim::units::standalone::stream_cycles;
 
+use crate::design::Design;
 use crate::vectors::Group;
 
 /// Clock edges from the first accepted beat of `group` to its last result, in the simulator's model of
-/// `unit` at `arch`'s depths.
-pub fn cycles(unit: RtlUnit, group: &Group, arch: &ArchConfig) -> u64 {
+/// `unit` at the design point's depths.
+pub fn cycles(unit: RtlUnit, group: &Group, design: &Design) -> u64 {
+    let arch = design.arch;
     let (_, depth) = unit.depth(arch);
     let cases = group.len() as u64;
     match unit {
@@ -28,6 +30,24 @@ pub fn cycles(unit: RtlUnit, group: &Group, arch: &ArchConfig) -> u64 {
             stream_cycles(unit.name(), beats, 1, depth, move |k| {
                 k % in_blocks == in_blocks - 1
             })
+        }
+        // One score per clock in the input contract's schedule (RECURRENCE rows round-robin, bubbles
+        // included), a result per row's last score.
+        RtlUnit::Softmax => {
+            let lengths = vec![group.inputs; group.len()];
+            let emits: Vec<bool> = softmax::interleave(&lengths, softmax::RECURRENCE as usize)
+                .iter()
+                .map(|i| matches!(i, Issue::Score { last: true, .. }))
+                .collect();
+            let beats = emits.len() as u64;
+            stream_cycles(unit.name(), beats, 1, depth, move |k| emits[k as usize])
+        }
+        // sim's compute loop (units::qk_scores): nb·N·D/BEAT beats at II 1, the lanes' scores at the
+        // last beat of every key.
+        RtlUnit::QkScores => {
+            let per = (design.model.embed_dim / arch.beat) as u64;
+            let beats = (design.query_blocks() * design.tokens()) as u64 * per;
+            stream_cycles(unit.name(), beats, 1, depth, move |k| k % per == per - 1)
         }
     }
 }

@@ -131,13 +131,14 @@ void bench::recheck(const vector_group &g, int c, const words_t &got) { compare(
 
 void bench::compare(const vector_group &g, int c, const words_t &got, const char *run) {
     const uint64_t *expected = g.expected(c);
-    bool same = int(got.size()) == g.outputs;
-    for (int i = 0; same && i < g.outputs; ++i) same = got[i] == expected[i];
+    const int outputs = compared_ >= 0 && compared_ < g.outputs ? compared_ : g.outputs;
+    bool same = int(got.size()) == outputs;
+    for (int i = 0; same && i < outputs; ++i) same = got[i] == expected[i];
     if (same) return;
     if (mismatches_ == 0) {
         std::ostringstream s;
         s << "case " << c << " of group " << group_index(g) << run << " in " << list(g.input(c), g.inputs)
-          << " expected " << list(expected, g.outputs) << " got " << list(got.data(), int(got.size()));
+          << " expected " << list(expected, outputs) << " got " << list(got.data(), int(got.size()));
         first_ = s.str();
     }
     ++mismatches_;

@@ -56,6 +56,10 @@ public:
     // the case does not count again.
     void recheck(const vector_group &g, int c, const words_t &got);
 
+    // Compares only the first `words` output words of every case from now on (a unit that computes
+    // part of what the vector file holds, e.g. QK^T's scores without the softmax statistics).
+    void compare_first(int words) { compared_ = words; }
+
     // Records a run's clock edges next to the simulator's model of the same run (RTL harnesses).
     void cycles(uint64_t measured, uint64_t model);
 
@@ -73,6 +77,7 @@ private:
     long cases_;
     long mismatches_;
     std::string first_;
+    int compared_ = -1;
     long runs_;
     long cycle_mismatches_;
     uint64_t measured_;

@@ -122,6 +122,43 @@ impl<const B: usize> Logic for LatencyPad<B> {
     }
 }
 
+/// One lane's place in a packed result bus: `out = acc | y << (L·lane)`. Chained lane by lane (each
+/// `acc` the previous lane's `out`), it packs an array of `L`-bit lanes into one `T`-bit AXI-Stream
+/// word; a block of its own because `#[hdl_gen]` cannot widen an array element picked by a loop
+/// variable.
+#[derive(LogicBlock)]
+pub struct PackLane<const L: usize, const T: usize> {
+    /// The lanes below, packed.
+    pub acc: Signal<In, Bits<T>>,
+    /// This lane.
+    pub y: Signal<In, Bits<L>>,
+    /// The lanes up to this one, packed.
+    pub out: Signal<Out, Bits<T>>,
+    shift: Constant<Bits<32>>,
+    wide: Signal<Local, Bits<T>>,
+}
+
+impl<const L: usize, const T: usize> PackLane<L, T> {
+    /// Lane `lane` (bits L·lane ..).
+    pub fn new(lane: usize) -> PackLane<L, T> {
+        PackLane {
+            acc: Default::default(),
+            y: Default::default(),
+            out: Default::default(),
+            shift: Constant::new(((L * lane) as u64).into()),
+            wide: Default::default(),
+        }
+    }
+}
+
+impl<const L: usize, const T: usize> Logic for PackLane<L, T> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.wide.next = bit_cast::<T, L>(self.y.val());
+        self.out.next = self.acc.val() | (self.wide.val() << self.shift.val());
+    }
+}
+
 /// The padding a unit of natural latency `natural` needs to take `depth` cycles.
 pub fn pad_stages(unit: &'static str, natural: u32, depth: u32) -> Result<usize, RtlError> {
     match depth.checked_sub(natural) {
@@ -285,15 +322,16 @@ mod tests {
     fn a_depth_the_unit_cannot_meet_is_refused_with_both_bounds() {
         let mut arch = crate::arch::ArchConfig::default();
         let numerics = golden::model::config::Numerics::default();
+        let model = golden::model::config::ModelConfig::default();
         arch.depth.gelu = LATENCY - 1;
         let err = RtlUnit::Gelu
-            .top(&numerics, &arch)
+            .top(&model, &numerics, &arch)
             .expect_err("too shallow");
         assert!(matches!(err, RtlError::Latency { natural: 6, .. }), "{err}");
         arch.depth.gelu = LATENCY + MAX_PAD as u32 + 1;
-        assert!(RtlUnit::Gelu.top(&numerics, &arch).is_err());
+        assert!(RtlUnit::Gelu.top(&model, &numerics, &arch).is_err());
         arch.depth.gelu = LATENCY + 2;
-        let top = RtlUnit::Gelu.top(&numerics, &arch).expect("padded");
+        let top = RtlUnit::Gelu.top(&model, &numerics, &arch).expect("padded");
         assert_eq!((top.latency, top.natural), (LATENCY + 2, LATENCY));
         assert!(top.verilog.contains("module gelu_axis("));
     }

@@ -76,9 +76,9 @@ const ALL_ONES_46: u64 = (1 << 46) - 1;
 /// golden's explicit overflow bound on the internal input X (≈ 15.9424 at 23 fraction bits).
 const X_OVERFLOW: i64 = 0x7F8_A014;
 
-/// The unit for one fm_t format.
+/// The unit for one fm_t format: [`ExpCore`] with the units' valid/ready flow control.
 ///
-/// Flow control: every stage advances together when the output register is empty or being read
+/// Every stage advances together when the output register is empty or being read
 /// (`x_ready = (!y_valid || y_ready) && !reset`), as in [`super::gelu`].
 #[derive(LogicBlock)]
 pub struct Exp {
@@ -98,6 +98,64 @@ pub struct Exp {
     pub y_valid: Signal<Out, Bit>,
     /// The consumer takes `y` this edge if `y_valid`.
     pub y_ready: Signal<In, Bit>,
+    core: ExpCore,
+    advance: Signal<Local, Bit>,
+}
+
+impl Exp {
+    /// The unit for `fm`; formats outside the datapath are refused.
+    pub fn new(fm: Format) -> Result<Exp, RtlError> {
+        let mut exp = Exp {
+            clock: Default::default(),
+            reset: Default::default(),
+            x: Default::default(),
+            x_valid: Default::default(),
+            x_ready: Default::default(),
+            y: Default::default(),
+            y_valid: Default::default(),
+            y_ready: Default::default(),
+            core: ExpCore::new(fm)?,
+            advance: Default::default(),
+        };
+        exp.connect_all();
+        Ok(exp)
+    }
+}
+
+impl Logic for Exp {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.advance.next = !self.core.y_valid.val() || self.y_ready.val();
+        self.x_ready.next = self.advance.val() && !self.reset.val();
+        self.core.clock.next = self.clock.val();
+        self.core.reset.next = self.reset.val();
+        self.core.en.next = self.advance.val();
+        self.core.x.next = self.x.val();
+        self.core.x_valid.next = self.x_valid.val();
+        self.y.next = self.core.y.val();
+        self.y_valid.next = self.core.y_valid.val();
+    }
+}
+
+/// exp's datapath as a plain pipeline: every register holds while `en` is low, so a unit that embeds
+/// it (softmax) advances it with its own pipeline instead of through valid/ready ports it would have
+/// to read back (a combinational loop to Verilator when read in the same `always` block).
+#[derive(LogicBlock)]
+pub struct ExpCore {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: clears the valid bits.
+    pub reset: Signal<In, Bit>,
+    /// Advance the pipeline this edge.
+    pub en: Signal<In, Bit>,
+    /// fm_t raw (low W bits read).
+    pub x: Signal<In, Bits<32>>,
+    /// `x` holds a value.
+    pub x_valid: Signal<In, Bit>,
+    /// e^x, fm_t raw sign-extended to 32 bits, [`LATENCY`] advances after `x`.
+    pub y: Signal<Out, Bits<32>>,
+    /// `y` holds a result.
+    pub y_valid: Signal<Out, Bit>,
     sign_w: Constant<Bits<32>>,
     mask_w: Constant<Bits<32>>,
     /// 2^31: flips the sign bit so that unsigned compares order signed values.
@@ -163,10 +221,10 @@ scalar_axis!(
     32
 );
 
-impl Exp {
-    /// The unit for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
+impl ExpCore {
+    /// The datapath for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
     /// refused.
-    pub fn new(fm: Format) -> Result<Exp, RtlError> {
+    pub fn new(fm: Format) -> Result<ExpCore, RtlError> {
         check_format(fm)?;
         let w = fm.width();
         let i = fm.int_bits() as u32;
@@ -202,15 +260,14 @@ impl Exp {
         let biased = |v: i64| Bits::<32>::from(u64::from(v as u32 ^ (1 << 31)));
         let ones_from = (X_OVERFLOW + (1 << widen) - 1) >> widen;
         let sat_from = 1u64 << (i + 22);
-        let mut exp = Exp {
+        let mut exp = ExpCore {
             clock: Default::default(),
             reset: Default::default(),
+            en: Default::default(),
             x: Default::default(),
             x_valid: Default::default(),
-            x_ready: Default::default(),
             y: Default::default(),
             y_valid: Default::default(),
-            y_ready: Default::default(),
             sign_w: Constant::new((1u64 << (w - 1)).into()),
             mask_w: Constant::new(((1u64 << w) - 1).into()),
             bias: Constant::new((1u64 << 31).into()),
@@ -283,7 +340,7 @@ pub fn verilog(fm: Format) -> Result<String, RtlError> {
     verilog_named(&Exp::new(fm)?, MODULE, MODULE)
 }
 
-impl Logic for Exp {
+impl Logic for ExpCore {
     #[hdl_gen]
     fn update(&mut self) {
         // Every register holds unless the pipeline advances.
@@ -320,8 +377,7 @@ impl Logic for Exp {
             self.eh[k].d.next = self.eh[k].q.val();
         }
         dff_setup!(self, clock, i3, z, e234, y23, out);
-        self.advance.next = !self.valid[14].q.val() || self.y_ready.val();
-        self.x_ready.next = self.advance.val() && !self.reset.val();
+        self.advance.next = self.en.val();
 
         // Stage 1: wrap x to W bits (sign-extend bit W−1), range flags, X = x·2^(23−F) and its fields.
         self.wrapped.next =

@@ -54,6 +54,7 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+use super::axis::PackLane;
 use super::gelu::{Gelu, LATENCY as GELU_LATENCY};
 use super::mul::{MulU32, MUL_LATENCY};
 use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
@@ -633,40 +634,6 @@ impl BeatLayout {
     }
 }
 
-/// One output lane's place in the packed result: `out = acc | y << shift`. A block of its own because
-/// `#[hdl_gen]` cannot widen a signal picked by a loop variable.
-#[derive(LogicBlock)]
-pub struct PackLane<const T: usize> {
-    /// The lanes below, packed.
-    pub acc: Signal<In, Bits<T>>,
-    /// This lane.
-    pub y: Signal<In, Bits<32>>,
-    /// The lanes up to this one, packed.
-    pub out: Signal<Out, Bits<T>>,
-    shift: Constant<Bits<32>>,
-    wide: Signal<Local, Bits<T>>,
-}
-
-impl<const T: usize> PackLane<T> {
-    fn new(lane: usize) -> PackLane<T> {
-        PackLane {
-            acc: Default::default(),
-            y: Default::default(),
-            out: Default::default(),
-            shift: Constant::new((32 * lane as u64).into()),
-            wide: Default::default(),
-        }
-    }
-}
-
-impl<const T: usize> Logic for PackLane<T> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.wide.next = bit_cast::<T, 32>(self.y.val());
-        self.out.next = self.acc.val() | (self.wide.val() << self.shift.val());
-    }
-}
-
 /// [`Linear`] behind AXI-Stream ports, padded to the configured depth: `depth.linear` cycles without
 /// GELU, `depth.linear + depth.gelu` with it (the simulator's figures), from its own 15 in both modes.
 ///
@@ -699,7 +666,7 @@ pub struct LinearAxis<
     /// AXI-Stream TREADY of the block.
     pub m_axis_tready: Signal<In, Bit>,
     unit: Linear<IN, OUT, N>,
-    pack: [PackLane<TOUT>; OUT],
+    pack: [PackLane<32, TOUT>; OUT],
     pad: super::axis::LatencyPad<TOUT>,
     gelu_mode: DFF<Bit>,
     w_at: Constant<Bits<32>>,

@@ -6,7 +6,7 @@
 //! (Verilog `localparam`s): values travel sign-extended in the container and are re-wrapped to W bits
 //! wherever golden wraps. Formats the container cannot hold are refused with [`RtlError::Unsupported`].
 
-use golden::model::config::Numerics;
+use golden::model::config::{ModelConfig, Numerics};
 use rust_hdl::prelude::*;
 
 use crate::arch::ArchConfig;
@@ -83,6 +83,10 @@ pub enum RtlUnit {
     Gelu,
     /// [`linear`]: the tile of `arch.linear_tile_in` × `arch.linear_tile_out`.
     Linear,
+    /// [`softmax`]: the online-softmax step over interleaved rows.
+    Softmax,
+    /// [`qk_scores`]: QKᵀ's P lanes (`arch.attn_lanes`) with the staggered Q load.
+    QkScores,
 }
 
 /// A unit's AXI-Stream top for one design point.
@@ -100,12 +104,14 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 6] = [
+    pub const ALL: [RtlUnit; 8] = [
         RtlUnit::Exp,
         RtlUnit::Recip,
         RtlUnit::Sqrt,
         RtlUnit::Div,
         RtlUnit::Gelu,
+        RtlUnit::Softmax,
+        RtlUnit::QkScores,
         RtlUnit::Linear,
     ];
 
@@ -118,6 +124,8 @@ impl RtlUnit {
             RtlUnit::Div => div::MODULE,
             RtlUnit::Gelu => gelu::MODULE,
             RtlUnit::Linear => linear::MODULE,
+            RtlUnit::Softmax => softmax::MODULE,
+            RtlUnit::QkScores => qk_scores::MODULE,
         }
     }
 
@@ -135,6 +143,8 @@ impl RtlUnit {
             RtlUnit::Div => div::LATENCY,
             RtlUnit::Gelu => gelu::LATENCY,
             RtlUnit::Linear => linear::LATENCY,
+            RtlUnit::Softmax => softmax::LATENCY,
+            RtlUnit::QkScores => qk_scores::LATENCY,
         }
     }
 
@@ -148,11 +158,18 @@ impl RtlUnit {
             RtlUnit::Sqrt => ("arch.depth.sqrt", arch.depth.sqrt),
             RtlUnit::Div => ("arch.depth.div", arch.depth.div),
             RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
+            RtlUnit::Softmax => ("arch.depth.softmax", arch.depth.softmax),
+            RtlUnit::QkScores => ("arch.depth.qk_scores", arch.depth.qk_scores),
         }
     }
 
     /// The AXI-Stream top of the unit for this design point, padded to the configured depth.
-    pub fn top(self, numerics: &Numerics, arch: &ArchConfig) -> Result<Top, RtlError> {
+    pub fn top(
+        self,
+        model: &ModelConfig,
+        numerics: &Numerics,
+        arch: &ArchConfig,
+    ) -> Result<Top, RtlError> {
         let (_, depth) = self.depth(arch);
         let natural = self.natural_latency();
         let pad = axis::pad_stages(self.name(), natural, depth)?;
@@ -170,32 +187,43 @@ impl RtlUnit {
             verilog_named(&top, unit.name(), module)
         }
         let fm = numerics.fm;
-        let verilog = match self {
-            RtlUnit::Exp => named(self, exp::ExpAxis::new(exp::Exp::new(fm)?, pad), &module)?,
-            RtlUnit::Recip => named(
-                self,
-                recip::RecipAxis::new(recip::Recip::new(fm)?, pad),
-                &module,
-            )?,
-            RtlUnit::Div => named(self, div::DivAxis::new(div::Div::new(fm)?, pad), &module)?,
-            RtlUnit::Sqrt => named(
-                self,
-                sqrt::SqrtAxis::new(sqrt::Sqrt::new(fm)?, pad),
-                &module,
-            )?,
-            RtlUnit::Gelu => named(
-                self,
-                gelu::GeluAxis::new(gelu::Gelu::new(fm)?, pad),
-                &module,
-            )?,
-            RtlUnit::Linear => {
-                let with_gelu = depth + arch.depth.gelu;
-                let gelu_pad = axis::pad_stages(self.name(), natural, with_gelu)?;
-                let tile = (arch.linear_tile_in, arch.linear_tile_out);
-                let wt = numerics.wt_linear;
-                linear::axis_verilog(fm, wt, tile, (pad, gelu_pad), &module)?
-            }
-        };
+        // rust-hdl blocks are large values: build them where the stack has room.
+        let verilog = on_big_stack(|| -> Result<String, RtlError> {
+            Ok(match self {
+                RtlUnit::Exp => named(self, exp::ExpAxis::new(exp::Exp::new(fm)?, pad), &module)?,
+                RtlUnit::Recip => named(
+                    self,
+                    recip::RecipAxis::new(recip::Recip::new(fm)?, pad),
+                    &module,
+                )?,
+                RtlUnit::Div => named(self, div::DivAxis::new(div::Div::new(fm)?, pad), &module)?,
+                RtlUnit::Sqrt => named(
+                    self,
+                    sqrt::SqrtAxis::new(sqrt::Sqrt::new(fm)?, pad),
+                    &module,
+                )?,
+                RtlUnit::Gelu => named(
+                    self,
+                    gelu::GeluAxis::new(gelu::Gelu::new(fm)?, pad),
+                    &module,
+                )?,
+                RtlUnit::Linear => {
+                    let with_gelu = depth + arch.depth.gelu;
+                    let gelu_pad = axis::pad_stages(self.name(), natural, with_gelu)?;
+                    let tile = (arch.linear_tile_in, arch.linear_tile_out);
+                    let wt = numerics.wt_linear;
+                    linear::axis_verilog(fm, wt, tile, (pad, gelu_pad), &module)?
+                }
+                RtlUnit::Softmax => softmax::axis_verilog(fm, pad, &module)?,
+                RtlUnit::QkScores => {
+                    // golden's scale: attn_scale truncated to fm_t (validated with the config).
+                    let scale = fm.from_f64(model.attn_scale).unwrap_or(0);
+                    let (lanes, beat) = (arch.attn_lanes, arch.beat);
+                    let (heads, dim) = (model.heads, model.embed_dim);
+                    qk_scores::axis_verilog(fm, (lanes, beat), heads, dim, scale, pad, &module)?
+                }
+            })
+        })?;
         Ok(Top {
             module,
             verilog,

@@ -60,7 +60,7 @@ use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
 use super::mul::{MulFm, MUL_FM_LATENCY};
-use super::{verilog_named, RtlError, CONTAINER_BITS};
+use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
 
 /// Clock edges from the edge that accepts the last beat (d = D/BEAT − 1) of a key to the edge after
 /// which `y_valid` presents that key's scores: 1 input registers and the q_blocks read, 2 the MulFm's
@@ -535,13 +535,160 @@ pub fn verilog(
             MODULE,
             MODULE,
         ),
-        _ => Err(RtlError::Unsupported {
-            unit: MODULE,
-            key: "arch.attn_lanes",
-            reason: format!(
-                "P = {lanes} lanes of {beat} fm_t: only (P, BEAT) in {SUPPORTED:?} are instantiated"
-            ),
-        }),
+        _ => Err(unsupported_lanes(lanes, beat)),
+    }
+}
+
+/// [`QkScores`] behind AXI-Stream ports, padded to `arch.depth.qk_scores` (the compute loop's depth).
+///
+/// `s_axis_tdata` (`TIN` = 64·BEAT bits) is one iteration (b, k, d): the K beat in bits 0 .. 32·BEAT
+/// (element e at 32e) and the Q beat above it; `s_axis_tuser` is `q_sel`, the lanes that load the Q
+/// beat. `m_axis_tdata` (`TOUT` = 128·P bits) is one key's scores, lane o's heads_t in bits
+/// 128·o .. 128·o + 127, one result per D/BEAT beats.
+#[derive(LogicBlock)]
+pub struct QkScoresAxis<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize> {
+    /// Clock.
+    pub aclk: Signal<In, Clock>,
+    /// Synchronous reset, active low (also restarts the loop counters at d = 0).
+    pub aresetn: Signal<In, Bit>,
+    /// The K beat, then the Q beat.
+    pub s_axis_tdata: Signal<In, Bits<TIN>>,
+    /// `q_sel`: bit o loads the Q beat into lane o.
+    pub s_axis_tuser: Signal<In, Bits<P>>,
+    /// AXI-Stream TVALID of the beat.
+    pub s_axis_tvalid: Signal<In, Bit>,
+    /// AXI-Stream TREADY of the beat.
+    pub s_axis_tready: Signal<Out, Bit>,
+    /// One key's scores, a heads_t per lane.
+    pub m_axis_tdata: Signal<Out, Bits<TOUT>>,
+    /// AXI-Stream TVALID of the scores.
+    pub m_axis_tvalid: Signal<Out, Bit>,
+    /// AXI-Stream TREADY of the scores.
+    pub m_axis_tready: Signal<In, Bit>,
+    unit: QkScores<P, BEAT>,
+    pack: [super::axis::PackLane<128, TOUT>; P],
+    pad: super::axis::LatencyPad<TOUT>,
+    q_at: Constant<Bits<32>>,
+    nothing: Constant<Bits<TOUT>>,
+}
+
+impl<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize>
+    QkScoresAxis<P, BEAT, TIN, TOUT>
+{
+    /// `unit` followed by `pad` stages.
+    pub fn new(unit: QkScores<P, BEAT>, pad: usize) -> Result<Self, RtlError> {
+        if TIN != 64 * BEAT || TOUT != 128 * P {
+            return Err(RtlError::Bug {
+                unit: MODULE,
+                detail: format!(
+                    "QkScoresAxis<{P}, {BEAT}>: beats of {TIN} and {TOUT} bits, the layout needs {} and {}",
+                    64 * BEAT,
+                    128 * P
+                ),
+            });
+        }
+        let mut top = QkScoresAxis {
+            aclk: Default::default(),
+            aresetn: Default::default(),
+            s_axis_tdata: Default::default(),
+            s_axis_tuser: Default::default(),
+            s_axis_tvalid: Default::default(),
+            s_axis_tready: Default::default(),
+            m_axis_tdata: Default::default(),
+            m_axis_tvalid: Default::default(),
+            m_axis_tready: Default::default(),
+            unit,
+            pack: std::array::from_fn(super::axis::PackLane::new),
+            pad: super::axis::LatencyPad::new(pad, pad).map_err(|detail| RtlError::Bug {
+                unit: MODULE,
+                detail,
+            })?,
+            q_at: Constant::new(((32 * BEAT) as u64).into()),
+            nothing: Constant::new(0u64.into()),
+        };
+        top.connect_all();
+        Ok(top)
+    }
+}
+
+impl<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize> Logic
+    for QkScoresAxis<P, BEAT, TIN, TOUT>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.unit.clock.next = self.aclk.val();
+        self.unit.reset.next = !self.aresetn.val();
+        for e in 0..BEAT {
+            self.unit.k[e].next = self.s_axis_tdata.val().get_bits::<32>(32 * e);
+            self.unit.q[e].next = self
+                .s_axis_tdata
+                .val()
+                .get_bits::<32>(self.q_at.val().index() + 32 * e);
+        }
+        self.unit.q_sel.next = self.s_axis_tuser.val();
+        self.unit.x_valid.next = self.s_axis_tvalid.val();
+        self.s_axis_tready.next = self.unit.x_ready.val();
+        self.pack[0].acc.next = self.nothing.val();
+        for o in 1..P {
+            self.pack[o].acc.next = self.pack[o - 1].out.val();
+        }
+        for o in 0..P {
+            self.pack[o].y.next = self.unit.y[o].val();
+        }
+        self.pad.clock.next = self.aclk.val();
+        self.pad.reset.next = !self.aresetn.val();
+        self.pad.alt.next = false;
+        self.pad.x.next = self.nothing.val();
+        for m in (P - 1)..P {
+            self.pad.x.next = self.pack[m].out.val();
+        }
+        self.pad.x_valid.next = self.unit.y_valid.val();
+        self.unit.y_ready.next = self.pad.x_ready.val();
+        self.m_axis_tdata.next = self.pad.y.val();
+        self.m_axis_tvalid.next = self.pad.y_valid.val();
+        self.pad.y_ready.next = self.m_axis_tready.val();
+    }
+}
+
+/// The AXI-Stream top's Verilog for a design point, padded by `pad` stages, root module `module`, for
+/// one of the [`SUPPORTED`] (P, BEAT) pairs.
+#[allow(clippy::too_many_arguments)]
+pub fn axis_verilog(
+    fm: Format,
+    (lanes, beat): (usize, usize),
+    heads: usize,
+    dim: usize,
+    scale_raw: i64,
+    pad: usize,
+    module: &str,
+) -> Result<String, RtlError> {
+    fn emit<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize>(
+        fm: Format,
+        (heads, dim, scale_raw): (usize, usize, i64),
+        pad: usize,
+        module: &str,
+    ) -> Result<String, RtlError> {
+        let unit = QkScores::<P, BEAT>::new(fm, heads, dim, scale_raw)?;
+        let top = QkScoresAxis::<P, BEAT, TIN, TOUT>::new(unit, pad)?;
+        verilog_named(&top, MODULE, module)
+    }
+    let module = module.to_string();
+    let shape = (heads, dim, scale_raw);
+    on_big_stack(move || match (lanes, beat) {
+        (2, 2) => emit::<2, 2, 128, 256>(fm, shape, pad, &module),
+        (4, 8) => emit::<4, 8, 512, 512>(fm, shape, pad, &module),
+        (8, 8) => emit::<8, 8, 512, 1024>(fm, shape, pad, &module),
+        _ => Err(unsupported_lanes(lanes, beat)),
+    })
+}
+
+fn unsupported_lanes(lanes: usize, beat: usize) -> RtlError {
+    RtlError::Unsupported {
+        unit: MODULE,
+        key: "arch.attn_lanes",
+        reason: format!(
+            "P = {lanes} lanes of {beat} fm_t: only (P, BEAT) in {SUPPORTED:?} are instantiated"
+        ),
     }
 }
 

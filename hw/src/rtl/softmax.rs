@@ -51,17 +51,11 @@
 //! - recip is the [`Divider`] that the recip unit wraps, fed `a = fm_t(1.0)` as [`recip::Recip`]
 //!   does, with its `en` driven by this unit's advance and its valid chain carrying the finished rows
 //!   (its `out_valid` is `y_valid`).
-//! - [`Exp`] is the exp unit with its scalar valid/ready ports, used as a plain pipeline that advances
-//!   with this one: its `x_valid` is held high (bubbles and beats alike enter it; this unit's own valid
-//!   chain says which are real) and its `y_ready` is this unit's advance. A unit of the contract
-//!   advances when its output is empty or read; exp is full from its [`exp::LATENCY`]-th cycle after a
-//!   reset on, and before that this unit's output is empty, so this unit advances every cycle too:
-//!   exp advances exactly when this unit does. Its `y_valid` (high whenever a real beat leaves it) is
-//!   folded into the divider's `in_valid`; its `x_ready` is left unread, which Verilator's -Wall
-//!   reports (UNUSEDSIGNAL `exp$x_ready`). Reading it is worse: any read in this block's `always`,
-//!   which also drives `exp$x` and `exp$y_ready`, is a combinational loop to Verilator (UNOPTFLAT),
-//!   since it does not split rust-hdl's one big `always @(*)`. The clean fix is an exp core with an
-//!   `en` input, as recip has in [`Divider`].
+//! - exp is [`ExpCore`], exp's datapath with an `en` input, as recip's [`Divider`]: both advance
+//!   with this unit's pipeline. Its `x_valid` is held high (bubbles and beats alike enter it; this
+//!   unit's own valid chain says which are real); its `y_valid` (high whenever a real beat leaves it)
+//!   is folded into the divider's `in_valid`. The exp unit's valid/ready ports would have to be read
+//!   back in this block's one `always`, which Verilator sees as a combinational loop (UNOPTFLAT).
 //! - `recip(s)` is computed only for the value that leaves on `last`, but the divider is a pipeline
 //!   taking a value per cycle anyway; `m` and the slot ride along in a 66-stage delay line.
 //! - No forwarding from the write-back to the read: it would shorten [`RECURRENCE`] by one cycle at
@@ -79,7 +73,7 @@ use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
 use super::divider::{Divider, DIVIDER_LATENCY};
-use super::exp::{self, Exp};
+use super::exp::{self, ExpCore};
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::recip;
 use super::{on_big_stack, verilog_named, RtlError};
@@ -161,7 +155,7 @@ pub struct Softmax {
     one_w: Constant<Bits<32>>,
     /// 1, for the one-hot decodes.
     unit_bit: Constant<Bits<32>>,
-    exp: Exp,
+    exp: ExpCore,
     mul: MulFm,
     /// recip's divider, dividing fm_t(1.0).
     recip: Divider,
@@ -200,7 +194,7 @@ impl Softmax {
     /// The value is about 330 kB and is built from two more large ones: call it on a thread with a few
     /// MB of stack to spare (as `verilog` does), not on a default 2 MB test thread.
     pub fn new(fm: Format) -> Result<Softmax, RtlError> {
-        let exp = Exp::new(fm).map_err(in_softmax("exp"))?;
+        let exp = ExpCore::new(fm).map_err(in_softmax("exp"))?;
         let recip = Divider::new(fm, MODULE)?;
         let w = fm.width();
         let f = fm.frac_bits() as u32;
@@ -313,7 +307,6 @@ impl Logic for Softmax {
             self.slot_t[k].d.next = self.slot_t[k].q.val();
         }
         self.advance.next = !self.recip.out_valid.val() || self.y_ready.val();
-        // exp's and recip's x_ready are high whenever advance is (see the module's documentation).
         self.x_ready.next = self.advance.val() && !self.reset.val();
 
         // Level 0: the slot's state (golden's reset on a first score), d's sign, exp's argument.
@@ -342,7 +335,7 @@ impl Logic for Softmax {
         self.exp.reset.next = self.reset.val();
         self.exp.x.next = self.arg.val();
         self.exp.x_valid.next = true;
-        self.exp.y_ready.next = self.advance.val();
+        self.exp.en.next = self.advance.val();
         // Levels 15, 16: ⌊s·e⌋.
         self.mul.clock.next = self.clock.val();
         self.mul.en.next = self.advance.val();
@@ -407,6 +400,177 @@ impl Logic for Softmax {
         self.y_slot.next = self.slot_t[65].q.val();
         self.y_valid.next = self.recip.out_valid.val();
     }
+}
+
+/// One clock of the input contract's schedule: a score of a row, or a bubble.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issue {
+    /// Score `pos` of row `row`, sent in lane `lane` (its state slot).
+    Score {
+        /// The row (index into the rows given to [`interleave`]).
+        row: usize,
+        /// The score's place in its row.
+        pos: usize,
+        /// The lane, which is also the row's state slot.
+        lane: usize,
+        /// `pos` is the row's first score.
+        first: bool,
+        /// `pos` is the row's last score: its statistics come out.
+        last: bool,
+    },
+    /// Nothing this clock (`x_valid` low); it still counts as an advance of the pipeline.
+    Bubble,
+}
+
+/// The beats of rows of the given `lengths` (all at least 1) fed as the input contract asks: `lanes`
+/// (≥ [`RECURRENCE`], ≤ [`SLOTS`]) lanes round-robin, lane j in slot j, each lane taking the next
+/// unstarted row the round after its previous row ended, an idle lane sending a bubble; ends with the
+/// last score (no trailing bubbles). The Verilator harness and the simulator's model of the top use the
+/// same schedule, so their clock counts are comparable.
+pub fn interleave(lengths: &[usize], lanes: usize) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let mut busy: Vec<Option<(usize, usize)>> = vec![None; lanes.max(1)];
+    let mut next_row = 0;
+    let mut t = 0;
+    loop {
+        let lane = t % busy.len();
+        t += 1;
+        if busy[lane].is_none() && next_row < lengths.len() {
+            busy[lane] = Some((next_row, 0));
+            next_row += 1;
+        }
+        match busy[lane] {
+            Some((row, pos)) => {
+                let last = pos + 1 >= lengths[row];
+                issues.push(Issue::Score {
+                    row,
+                    pos,
+                    lane,
+                    first: pos == 0,
+                    last,
+                });
+                busy[lane] = (!last).then_some((row, pos + 1));
+            }
+            None if next_row == lengths.len() && busy.iter().all(Option::is_none) => break,
+            None => issues.push(Issue::Bubble),
+        }
+    }
+    issues
+}
+
+/// [`Softmax`] behind AXI-Stream ports, padded to `arch.depth.softmax`.
+///
+/// The rows are AXI-Stream's interleaved streams: a beat's `s_axis_tdata` is the score, `s_axis_tid`
+/// its row's slot, `s_axis_tuser` marks the row's first score and `s_axis_tlast` its last. A bubble of
+/// the input contract is a clock with `s_axis_tvalid` low and `s_axis_tready` high. A result's
+/// `m_axis_tdata` holds `recip_sum` in bits 0..31 and `max` in 32..63, `m_axis_tid` the row's slot.
+#[derive(LogicBlock)]
+pub struct SoftmaxAxis {
+    /// Clock.
+    pub aclk: Signal<In, Clock>,
+    /// Synchronous reset, active low.
+    pub aresetn: Signal<In, Bit>,
+    /// A score (fm_t raw, low W bits read).
+    pub s_axis_tdata: Signal<In, Bits<32>>,
+    /// Its row's slot.
+    pub s_axis_tid: Signal<In, Bits<5>>,
+    /// The row's first score.
+    pub s_axis_tuser: Signal<In, Bit>,
+    /// The row's last score.
+    pub s_axis_tlast: Signal<In, Bit>,
+    /// AXI-Stream TVALID of the score.
+    pub s_axis_tvalid: Signal<In, Bit>,
+    /// AXI-Stream TREADY of the score (the pipeline advances).
+    pub s_axis_tready: Signal<Out, Bit>,
+    /// A finished row's `recip_sum` (bits 0..31) and `max` (32..63), sign-extended.
+    pub m_axis_tdata: Signal<Out, Bits<64>>,
+    /// Its slot.
+    pub m_axis_tid: Signal<Out, Bits<5>>,
+    /// AXI-Stream TVALID of the statistics.
+    pub m_axis_tvalid: Signal<Out, Bit>,
+    /// AXI-Stream TREADY of the statistics.
+    pub m_axis_tready: Signal<In, Bit>,
+    unit: Softmax,
+    pad: super::axis::LatencyPad<{ OUT_BITS }>,
+    recip_w: Signal<Local, Bits<{ OUT_BITS }>>,
+    max_w: Signal<Local, Bits<{ OUT_BITS }>>,
+    slot_w: Signal<Local, Bits<{ OUT_BITS }>>,
+    stats: Signal<Local, Bits<{ OUT_BITS }>>,
+}
+
+/// Bits the pad carries per result: `recip_sum`, `max`, the slot.
+const OUT_BITS: usize = 69;
+
+impl SoftmaxAxis {
+    /// `unit` followed by `pad` stages.
+    pub fn new(unit: Softmax, pad: usize) -> Result<SoftmaxAxis, RtlError> {
+        let mut top = SoftmaxAxis {
+            aclk: Default::default(),
+            aresetn: Default::default(),
+            s_axis_tdata: Default::default(),
+            s_axis_tvalid: Default::default(),
+            s_axis_tready: Default::default(),
+            s_axis_tid: Default::default(),
+            s_axis_tuser: Default::default(),
+            s_axis_tlast: Default::default(),
+            m_axis_tdata: Default::default(),
+            m_axis_tid: Default::default(),
+            m_axis_tvalid: Default::default(),
+            m_axis_tready: Default::default(),
+            unit,
+            pad: super::axis::LatencyPad::new(pad, pad).map_err(|detail| RtlError::Bug {
+                unit: MODULE,
+                detail,
+            })?,
+            recip_w: Default::default(),
+            max_w: Default::default(),
+            slot_w: Default::default(),
+            stats: Default::default(),
+        };
+        top.connect_all();
+        Ok(top)
+    }
+}
+
+impl Logic for SoftmaxAxis {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.unit.clock.next = self.aclk.val();
+        self.unit.reset.next = !self.aresetn.val();
+        self.unit.x.next = self.s_axis_tdata.val();
+        self.unit.slot.next = self.s_axis_tid.val();
+        self.unit.first.next = self.s_axis_tuser.val();
+        self.unit.last.next = self.s_axis_tlast.val();
+        self.unit.x_valid.next = self.s_axis_tvalid.val();
+        self.s_axis_tready.next = self.unit.x_ready.val();
+        // Widen registers' outputs, never expressions (see `mul::MulU32`).
+        self.recip_w.next = bit_cast::<69, 32>(self.unit.recip_sum.val());
+        self.max_w.next = bit_cast::<69, 32>(self.unit.max.val());
+        self.slot_w.next = bit_cast::<69, 5>(self.unit.y_slot.val());
+        self.stats.next = self.recip_w.val() | (self.max_w.val() << 32) | (self.slot_w.val() << 64);
+        self.pad.clock.next = self.aclk.val();
+        self.pad.reset.next = !self.aresetn.val();
+        self.pad.alt.next = false;
+        self.pad.x.next = self.stats.val();
+        self.pad.x_valid.next = self.unit.y_valid.val();
+        self.unit.y_ready.next = self.pad.x_ready.val();
+        self.m_axis_tdata.next = self.pad.y.val().get_bits::<64>(0);
+        self.m_axis_tid.next = self.pad.y.val().get_bits::<5>(64);
+        self.m_axis_tvalid.next = self.pad.y_valid.val();
+        self.pad.y_ready.next = self.m_axis_tready.val();
+    }
+}
+
+// The widths the update spells out as literals.
+const _: () = assert!(OUT_BITS == 69);
+
+/// The AXI-Stream top's Verilog for `fm`, padded by `pad` stages, root module `module`.
+pub fn axis_verilog(fm: Format, pad: usize, module: &str) -> Result<String, RtlError> {
+    let module = module.to_string();
+    on_big_stack(move || {
+        let top = SoftmaxAxis::new(Softmax::new(fm)?, pad)?;
+        verilog_named(&top, MODULE, &module)
+    })
 }
 
 #[cfg(test)]
@@ -509,9 +673,8 @@ mod tests {
         }
     }
 
-    /// The rows as beats, `lanes` rows round-robin (lane j in [`lane_slot`] j; a lane starts its next
-    /// row the round after its last one ended; an idle lane sends a bubble), so two beats of one row
-    /// are `lanes` beats apart. Bits above W are filled with junk for narrow formats. Returns the
+    /// The rows as beats in [`interleave`]'s schedule (lane j in [`lane_slot`] j), so two beats of one
+    /// row are `lanes` beats apart. Bits above W are filled with junk for narrow formats. Returns the
     /// beats and the results in the order the unit must deliver them.
     fn schedule(fm: Format, rows: &[Vec<i64>], lanes: usize) -> (Vec<Option<Beat>>, Vec<Out>) {
         let mut rng = SplitMix64::new(99);
@@ -520,35 +683,29 @@ mod tests {
         } else {
             0
         };
+        let lengths: Vec<usize> = rows.iter().map(Vec::len).collect();
         let (mut beats, mut outs) = (Vec::new(), Vec::new());
-        let mut busy: Vec<Option<(usize, usize)>> = vec![None; lanes];
-        let mut next_row = 0;
-        for t in 0.. {
-            let lane = t % lanes;
-            if busy[lane].is_none() && next_row < rows.len() {
-                busy[lane] = Some((next_row, 0));
-                next_row += 1;
-            }
-            match busy[lane] {
-                Some((r, pos)) => {
-                    let row = &rows[r];
-                    let last = pos + 1 == row.len();
+        for issue in interleave(&lengths, lanes) {
+            match issue {
+                Issue::Score {
+                    row,
+                    pos,
+                    lane,
+                    first,
+                    last,
+                } => {
                     let junk = rng.next_u64() as u32 & high;
                     beats.push(Some(Beat {
-                        x: row[pos] as u32 & !high | junk,
+                        x: rows[row][pos] as u32 & !high | junk,
                         slot: lane_slot(lane),
-                        first: pos == 0,
+                        first,
                         last,
                     }));
-                    busy[lane] = if last {
-                        outs.push(expected(fm, row, lane_slot(lane)));
-                        None
-                    } else {
-                        Some((r, pos + 1))
-                    };
+                    if last {
+                        outs.push(expected(fm, &rows[row], lane_slot(lane)));
+                    }
                 }
-                None if next_row == rows.len() && busy.iter().all(Option::is_none) => break,
-                None => beats.push(None),
+                Issue::Bubble => beats.push(None),
             }
         }
         (beats, outs)
@@ -786,6 +943,100 @@ mod tests {
             }
             assert!(Softmax::new("ap_fixed<16,4>".parse().expect("a valid format")).is_ok());
         })
+    }
+
+    /// The AXI-Stream top: the beat's fields on their ports, results packed, every result
+    /// `LATENCY + pad` edges after its row's last beat, at one beat per clock.
+    #[test]
+    fn the_top_packs_the_fields_and_takes_the_padded_depth() {
+        on_big_stack(|| {
+            let fm = formats()[1];
+            let pad = 3;
+            let rows = random_rows(fm, 17, 25);
+            let (beats, want) = schedule(fm, &rows, RECURRENCE as usize);
+            let mut top =
+                Box::new(SoftmaxAxis::new(Softmax::new(fm).expect("format"), pad).expect("top"));
+            let mut edge = |top: &mut SoftmaxAxis| {
+                for high in [false, true] {
+                    top.aclk.next = Clock { clk: high };
+                    assert!(simulate(top, 200), "settles");
+                }
+            };
+            top.aresetn.next = false;
+            edge(&mut top);
+            top.aresetn.next = true;
+            let (mut lasts, mut got) = (Vec::new(), Vec::new());
+            for cycle in 0..beats.len() + (LATENCY as usize + pad) + 2 {
+                let beat = beats.get(cycle).copied().flatten();
+                let b = beat.unwrap_or(Beat {
+                    x: 0,
+                    slot: 0,
+                    first: false,
+                    last: false,
+                });
+                top.s_axis_tdata.next = u64::from(b.x).into();
+                top.s_axis_tid.next = u64::from(b.slot).into();
+                top.s_axis_tuser.next = b.first;
+                top.s_axis_tlast.next = b.last;
+                top.s_axis_tvalid.next = beat.is_some();
+                top.m_axis_tready.next = true;
+                top.aclk.next = Clock { clk: false };
+                assert!(simulate(&mut *top, 200), "settles");
+                assert!(top.s_axis_tready.val(), "cycle {cycle} refused");
+                if b.last && beat.is_some() {
+                    lasts.push(cycle);
+                }
+                if top.m_axis_tvalid.val() {
+                    let y = top.m_axis_tdata.val();
+                    let out = Out {
+                        recip_sum: y.get_bits::<32>(0).to_u64() as u32,
+                        max: y.get_bits::<32>(32).to_u64() as u32,
+                        slot: top.m_axis_tid.val().to_u64() as u32,
+                    };
+                    got.push((cycle, out));
+                }
+                edge(&mut top);
+            }
+            assert_eq!(got.len(), want.len());
+            for (k, ((cycle, out), w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(
+                    *cycle,
+                    lasts[k] + LATENCY as usize + pad,
+                    "row {k}'s latency"
+                );
+                assert_eq!(out, w, "row {k}");
+            }
+        })
+    }
+
+    #[test]
+    fn the_schedule_keeps_every_row_recurrence_apart_and_ends_on_a_score() {
+        let lengths = [5, 1, 7, 3, 2];
+        let issues = interleave(&lengths, 18);
+        assert!(matches!(
+            issues.last(),
+            Some(Issue::Score { last: true, .. })
+        ));
+        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); lengths.len()];
+        for (t, issue) in issues.iter().enumerate() {
+            if let Issue::Score { row, pos, lane, .. } = *issue {
+                assert_eq!(pos, seen[row].len(), "row {row} in order");
+                assert_eq!(t % 18, lane);
+                seen[row].push(t);
+            }
+        }
+        for (row, times) in seen.iter().enumerate() {
+            assert_eq!(times.len(), lengths[row]);
+            assert!(
+                times.windows(2).all(|w| w[1] - w[0] == 18),
+                "row {row}: {times:?}"
+            );
+        }
+        // 20 rows of 2 in 18 lanes: two full rounds, then rows 18 and 19 in lanes 0 and 1 with 16
+        // bubbles between their two scores, and nothing after the last.
+        let issues = interleave(&[2; 20], 18);
+        assert_eq!(issues.len(), 2 * 18 + 18 + 2);
+        assert_eq!(issues.iter().filter(|i| **i == Issue::Bubble).count(), 16);
     }
 
     #[test]

@@ -40,6 +40,17 @@ inline void get(const VlWide<N> &port, uint32_t *w, size_t n) {
     for (std::size_t i = 0; i < n && i < N; ++i) w[i] = port[i];
 }
 
+// A beat onto a top's input ports and a result off its output ports. Most tops carry everything in
+// tdata; a harness whose top also has sideband ports (tid, tuser, tlast) specialises these.
+template <class Top>
+inline void put_beat(Top &top, const uint32_t *w, size_t n) {
+    put(top.s_axis_tdata, w, n);
+}
+template <class Top>
+inline void get_beat(const Top &top, uint32_t *w, size_t n) {
+    get(top.m_axis_tdata, w, n);
+}
+
 // What one run of a stream gave.
 struct axis_run {
     std::vector<uint32_t> out;  // every result beat, in order, its words back to back
@@ -78,6 +89,11 @@ inline std::vector<uint64_t> read_cycles(const char *path, const std::string &un
     return cycles;
 }
 
+// Every slot of a stream holds a beat.
+struct no_bubbles {
+    bool operator()(size_t) const { return false; }
+};
+
 // The driver. Inputs change and outputs are sampled while aclk is low; the rising edge then commits
 // the handshakes, as the units' valid/ready contract assumes.
 template <class Top>
@@ -98,9 +114,11 @@ public:
     // Offers `beats` beats of `in_words` words in order, `fill(k, words)` writing beat k into zeroed
     // words, and collects `results` beats of `out_words` words. Without backpressure a beat is offered
     // every cycle and every result is taken at once; with it both sides pause at random (seeded).
-    template <class Fill>
+    // Slots where `bubble(k)` holds are not offered: such a slot passes on a cycle with tvalid low and
+    // tready high (a unit whose input contract counts pipeline advances, as softmax's does).
+    template <class Fill, class Bubble = no_bubbles>
     axis_run run(size_t beats, size_t in_words, Fill fill, size_t results, size_t out_words,
-                 bool backpressure) {
+                 bool backpressure, Bubble bubble = Bubble()) {
         const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
         reset();
         axis_run r;
@@ -112,14 +130,15 @@ public:
         bool started = false;
         std::vector<uint32_t> word(out_words);
         while (got_beats < results) {
-            const bool offer = next < beats && (!backpressure || random() % 4 != 0);
+            const bool gap = next < beats && bubble(next);
+            const bool offer = next < beats && !gap && (!backpressure || random() % 4 != 0);
             const bool ready = !backpressure || random() % 3 != 0;
             if (offer && filled != next) {
                 std::fill(beat.begin(), beat.end(), 0);
                 fill(next, beat.data());
                 filled = next;
             }
-            if (offer) put(top_.s_axis_tdata, beat.data(), in_words);
+            if (offer) put_beat(top_, beat.data(), in_words);
             top_.s_axis_tvalid = offer;
             top_.m_axis_tready = ready;
             top_.aclk = 0;
@@ -131,13 +150,14 @@ public:
                 first = cycle;
             }
             if (got) {
-                get(top_.m_axis_tdata, word.data(), out_words);
+                get_beat(top_, word.data(), out_words);
                 r.out.insert(r.out.end(), word.begin(), word.end());
                 ++got_beats;
                 last = cycle;
             }
-            next += took ? 1 : 0;
-            idle = took || got ? 0 : idle + 1;
+            const bool passed = gap && top_.s_axis_tready;
+            next += took || passed ? 1 : 0;
+            idle = took || passed || got ? 0 : idle + 1;
             if (idle > 100000) {
                 fprintf(stderr, "the stream is stuck: %zu of %zu beats in, %zu of %zu results out\n", next,
                         beats, got_beats, results);
