@@ -147,6 +147,7 @@ fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
         RtlUnit::Linear => linear(numerics, arch),
         RtlUnit::Softmax => softmax(numerics.fm),
         RtlUnit::QkScores => qk_scores(arch),
+        RtlUnit::Layernorm => layernorm(numerics.fm, arch),
     };
     parts.with_pad(pad)
 }
@@ -338,11 +339,34 @@ fn qk_scores(arch: &ArchConfig) -> Parts {
         ff: p * lane_ff + 2 * beat * 32 + 7 * 8 + 32,
         arith: p * lane_arith,
         rom256: 0,
-        // A 32 × 32-bit RAM is 32 single-port LUTRAM bits of depth 32: two LUTs per 32 × 2 bits.
-        srl: p * beat * 16,
-        dsp: 4 * p * (beat + 1),
+        // A 32 × 32-bit RAM (synchronous read, one write port): Yosys 0.23 spends 44 LUTRAM on each.
+        srl: p * beat * 70,
+        // The scale product is by a constant: at Edge-MoE's 0.125 (a power of two) Yosys turns it into
+        // wiring, so only the BEAT products of each lane take DSPs. Another scale would add 4 a lane.
+        dsp: 4 * p * beat,
         width: 128 * p,
     }
+}
+
+/// `layernorm`: BEAT lanes of two [`MulFm`](crate::rtl::mul::MulFm)s with their operand and result
+/// registers, the two sums' adder chains, ⌊mean²⌋, and the [`sqrt`] and [`divider`] between the passes.
+fn layernorm(fm: Format, arch: &ArchConfig) -> Parts {
+    let w = u64::from(fm.width());
+    let beat = arch.beat as u64;
+    let (mul_ff, mul_arith) = (4 * 32 + 32, 64 + 2 * 32);
+    // Per lane: x − sub, the aligned γ and β, the products' operands and results, y.
+    let lane_ff = 2 * mul_ff + 6 * 32;
+    let lane_arith = 2 * mul_arith + 32 + 2 * w + 32 + 32;
+    let own = Parts {
+        ff: beat * lane_ff + 2 * 32 + mul_ff + 4 * 32 + 32,
+        // Both sums' chains, var, the wraps.
+        arith: beat * lane_arith + 2 * beat * 32 + mul_arith + 3 * 32,
+        rom256: 0,
+        srl: 0,
+        dsp: 4 * (2 * beat + 1),
+        width: 32 * beat,
+    };
+    own.plus(sqrt(fm)).plus(divider(fm))
 }
 
 /// `gelu`: decode, three 176-row ROMs, a t·|ΔT| product, the interpolation and the subtraction.

@@ -77,6 +77,10 @@ pub struct LoopDepth {
     /// (15), the product ⌊s·e⌋ (2) and recip's divider (66). The frame's `finalize_attn` keeps Vitis's
     /// 78 (its recip is 50 deep).
     pub softmax: u32,
+    /// The standalone LayerNorm's output beats (`layernorm`, the RTL top): 6, its two fm_t products
+    /// and the β add. Its per-token pause between the passes (the sqrt and division) is its own; the
+    /// frame keeps HLS's `layernorm_accumulate` and `layernorm_output` loop depths.
+    pub layernorm: u32,
     /// The gate value's ap_fixed division. The log gives no figure: 36 cycles is an assumption (a
     /// radix-2 divider over the 32 quotient bits plus a few cycles of I/O); the gating time is within
     /// the 150–250 cycles per token §9 estimates either way.
@@ -112,6 +116,7 @@ impl Default for LoopDepth {
             recip: 66,
             div: 66,
             softmax: 83,
+            layernorm: 6,
             gate_div: 36,
             write_gate_results: 4,
             patch_embed: 33,

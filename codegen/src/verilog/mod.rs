@@ -45,6 +45,12 @@ const QK_SCORES_HARNESS: (&str, &str) = (
     include_str!("../../templates/verilog/harness/tb_qk_scores.cpp.in"),
 );
 
+/// LayerNorm's harness (two passes a token).
+const LAYERNORM_HARNESS: (&str, &str) = (
+    "harness/tb_layernorm.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_layernorm.cpp.in"),
+);
+
 /// Files rendered once each with the design's variables.
 const PROJECT: [(&str, &str); 4] = [
     (
@@ -194,6 +200,11 @@ pub fn project(
                     .set("lanes", design.arch.attn_lanes)
                     .set("beat", design.arch.beat);
                 QK_SCORES_HARNESS
+            }
+            RtlUnit::Layernorm => {
+                v.set("dim", design.model.embed_dim)
+                    .set("beat", design.arch.beat);
+                LAYERNORM_HARNESS
             }
         };
         p.add(

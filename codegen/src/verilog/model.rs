@@ -1,6 +1,7 @@
 //! The simulator's cycle count for one vector group of a unit, run gap-free: what each Verilator
 //! harness is held to.
 
+use hw::rtl::layernorm;
 use hw::rtl::softmax::{self, Issue};
 use hw::rtl::RtlUnit;
 use sim::units::standalone::stream_cycles;
@@ -41,6 +42,16 @@ pub fn cycles(unit: RtlUnit, group: &Group, design: &Design) -> u64 {
                 .collect();
             let beats = emits.len() as u64;
             stream_cycles(unit.name(), beats, 1, depth, move |k| emits[k as usize])
+        }
+        // A token a case: its accumulate beats, the cycles the unit refuses beats while rstd is
+        // computed, its output beats (each delivering one), at one slot per clock.
+        RtlUnit::Layernorm => {
+            let per = design.model.embed_dim / arch.beat;
+            let slots = layernorm::token_slots(per);
+            let beats = (group.len() * slots) as u64;
+            stream_cycles(unit.name(), beats, 1, depth, move |k| {
+                layernorm::slot_emits(k as usize % slots, per)
+            })
         }
         // sim's compute loop (units::qk_scores): nb·N·D/BEAT beats at II 1, the lanes' scores at the
         // last beat of every key.

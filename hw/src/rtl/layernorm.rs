@@ -520,11 +520,162 @@ fn verilog_here(cfg: LnConfig, beat: usize) -> Result<String, RtlError> {
     match beat {
         2 => verilog_named(&LayerNorm::<2>::new(cfg)?, MODULE, MODULE),
         8 => verilog_named(&LayerNorm::<8>::new(cfg)?, MODULE, MODULE),
-        _ => Err(RtlError::Unsupported {
-            unit: MODULE,
-            key: "arch.beat",
-            reason: format!("a beat of {beat} fm_t: only {SUPPORTED_BEATS:?} are instantiated"),
-        }),
+        _ => Err(unsupported_beat(beat)),
+    }
+}
+
+/// [`LayerNorm`] behind AXI-Stream ports, its output beats padded to `arch.depth.layernorm`.
+///
+/// `s_axis_tdata` (`TIN` = 96·BEAT bits) is one beat of either pass: x (element e in bits 32e ..),
+/// then γ at 32·BEAT and β at 64·BEAT (read in the output pass only). `m_axis_tdata` (`TOUT` =
+/// 32·BEAT) is one output beat. The top refuses beats (`s_axis_tready` low) between a token's passes,
+/// as the unit does.
+#[derive(LogicBlock)]
+pub struct LayerNormAxis<const BEAT: usize, const TIN: usize, const TOUT: usize> {
+    /// Clock.
+    pub aclk: Signal<In, Clock>,
+    /// Synchronous reset, active low.
+    pub aresetn: Signal<In, Bit>,
+    /// x, γ, β of one beat.
+    pub s_axis_tdata: Signal<In, Bits<TIN>>,
+    /// AXI-Stream TVALID of the beat.
+    pub s_axis_tvalid: Signal<In, Bit>,
+    /// AXI-Stream TREADY of the beat.
+    pub s_axis_tready: Signal<Out, Bit>,
+    /// One output beat, fm_t raws sign-extended to 32 bits each.
+    pub m_axis_tdata: Signal<Out, Bits<TOUT>>,
+    /// AXI-Stream TVALID of the output beat.
+    pub m_axis_tvalid: Signal<Out, Bit>,
+    /// AXI-Stream TREADY of the output beat.
+    pub m_axis_tready: Signal<In, Bit>,
+    unit: LayerNorm<BEAT>,
+    pack: [super::axis::PackLane<32, TOUT>; BEAT],
+    pad: super::axis::LatencyPad<TOUT>,
+    gamma_at: Constant<Bits<32>>,
+    beta_at: Constant<Bits<32>>,
+    nothing: Constant<Bits<TOUT>>,
+}
+
+impl<const BEAT: usize, const TIN: usize, const TOUT: usize> LayerNormAxis<BEAT, TIN, TOUT> {
+    /// `unit` followed by `pad` stages.
+    pub fn new(unit: LayerNorm<BEAT>, pad: usize) -> Result<Self, RtlError> {
+        if TIN != 96 * BEAT || TOUT != 32 * BEAT {
+            return Err(RtlError::Bug {
+                unit: MODULE,
+                detail: format!(
+                    "LayerNormAxis<{BEAT}>: beats of {TIN} and {TOUT} bits, the layout needs {} and {}",
+                    96 * BEAT,
+                    32 * BEAT
+                ),
+            });
+        }
+        let at = |bit: usize| Constant::new((bit as u64).into());
+        let mut top = LayerNormAxis {
+            aclk: Default::default(),
+            aresetn: Default::default(),
+            s_axis_tdata: Default::default(),
+            s_axis_tvalid: Default::default(),
+            s_axis_tready: Default::default(),
+            m_axis_tdata: Default::default(),
+            m_axis_tvalid: Default::default(),
+            m_axis_tready: Default::default(),
+            unit,
+            pack: std::array::from_fn(super::axis::PackLane::new),
+            pad: super::axis::LatencyPad::new(pad, pad).map_err(|detail| RtlError::Bug {
+                unit: MODULE,
+                detail,
+            })?,
+            gamma_at: at(32 * BEAT),
+            beta_at: at(64 * BEAT),
+            nothing: Constant::new(0u64.into()),
+        };
+        top.connect_all();
+        Ok(top)
+    }
+}
+
+impl<const BEAT: usize, const TIN: usize, const TOUT: usize> Logic
+    for LayerNormAxis<BEAT, TIN, TOUT>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.unit.clock.next = self.aclk.val();
+        self.unit.reset.next = !self.aresetn.val();
+        for e in 0..BEAT {
+            self.unit.x[e].next = self.s_axis_tdata.val().get_bits::<32>(32 * e);
+            self.unit.gamma[e].next = self
+                .s_axis_tdata
+                .val()
+                .get_bits::<32>(self.gamma_at.val().index() + 32 * e);
+            self.unit.beta[e].next = self
+                .s_axis_tdata
+                .val()
+                .get_bits::<32>(self.beta_at.val().index() + 32 * e);
+        }
+        self.unit.x_valid.next = self.s_axis_tvalid.val();
+        self.s_axis_tready.next = self.unit.x_ready.val();
+        self.pack[0].acc.next = self.nothing.val();
+        for e in 1..BEAT {
+            self.pack[e].acc.next = self.pack[e - 1].out.val();
+        }
+        for e in 0..BEAT {
+            self.pack[e].y.next = self.unit.y[e].val();
+        }
+        self.pad.clock.next = self.aclk.val();
+        self.pad.reset.next = !self.aresetn.val();
+        self.pad.alt.next = false;
+        self.pad.x.next = self.nothing.val();
+        for m in (BEAT - 1)..BEAT {
+            self.pad.x.next = self.pack[m].out.val();
+        }
+        self.pad.x_valid.next = self.unit.y_valid.val();
+        self.unit.y_ready.next = self.pad.x_ready.val();
+        self.m_axis_tdata.next = self.pad.y.val();
+        self.m_axis_tvalid.next = self.pad.y_valid.val();
+        self.pad.y_ready.next = self.m_axis_tready.val();
+    }
+}
+
+/// Input slots of one token at full rate: its accumulate beats, the cycles the unit refuses beats
+/// while rstd is computed, its output beats. The simulator's model of the top runs these as one slot
+/// per clock, a result on every output-pass slot.
+pub fn token_slots(row_beats: usize) -> usize {
+    2 * row_beats + ACCUMULATE_LATENCY as usize - 1
+}
+
+/// Whether slot `k` of a token's [`token_slots`] delivers an output beat.
+pub fn slot_emits(k: usize, row_beats: usize) -> bool {
+    k >= row_beats + ACCUMULATE_LATENCY as usize - 1
+}
+
+/// The AXI-Stream top's Verilog for a design point, padded by `pad` stages, root module `module`.
+pub fn axis_verilog(
+    cfg: LnConfig,
+    beat: usize,
+    pad: usize,
+    module: &str,
+) -> Result<String, RtlError> {
+    fn emit<const BEAT: usize, const TIN: usize, const TOUT: usize>(
+        cfg: LnConfig,
+        pad: usize,
+        module: &str,
+    ) -> Result<String, RtlError> {
+        let top = LayerNormAxis::<BEAT, TIN, TOUT>::new(LayerNorm::<BEAT>::new(cfg)?, pad)?;
+        verilog_named(&top, MODULE, module)
+    }
+    let module = module.to_string();
+    on_big_stack(move || match beat {
+        2 => emit::<2, 192, 64>(cfg, pad, &module),
+        8 => emit::<8, 768, 256>(cfg, pad, &module),
+        _ => Err(unsupported_beat(beat)),
+    })
+}
+
+fn unsupported_beat(beat: usize) -> RtlError {
+    RtlError::Unsupported {
+        unit: MODULE,
+        key: "arch.beat",
+        reason: format!("a beat of {beat} fm_t: only {SUPPORTED_BEATS:?} are instantiated"),
     }
 }
 

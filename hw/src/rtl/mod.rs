@@ -87,6 +87,8 @@ pub enum RtlUnit {
     Softmax,
     /// [`qk_scores`]: QKᵀ's P lanes (`arch.attn_lanes`) with the staggered Q load.
     QkScores,
+    /// [`layernorm`]: both passes over a token, `arch.beat` elements a beat.
+    Layernorm,
 }
 
 /// A unit's AXI-Stream top for one design point.
@@ -104,13 +106,14 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 8] = [
+    pub const ALL: [RtlUnit; 9] = [
         RtlUnit::Exp,
         RtlUnit::Recip,
         RtlUnit::Sqrt,
         RtlUnit::Div,
         RtlUnit::Gelu,
         RtlUnit::Softmax,
+        RtlUnit::Layernorm,
         RtlUnit::QkScores,
         RtlUnit::Linear,
     ];
@@ -126,6 +129,7 @@ impl RtlUnit {
             RtlUnit::Linear => linear::MODULE,
             RtlUnit::Softmax => softmax::MODULE,
             RtlUnit::QkScores => qk_scores::MODULE,
+            RtlUnit::Layernorm => layernorm::MODULE,
         }
     }
 
@@ -145,6 +149,7 @@ impl RtlUnit {
             RtlUnit::Linear => linear::LATENCY,
             RtlUnit::Softmax => softmax::LATENCY,
             RtlUnit::QkScores => qk_scores::LATENCY,
+            RtlUnit::Layernorm => layernorm::LATENCY,
         }
     }
 
@@ -160,6 +165,7 @@ impl RtlUnit {
             RtlUnit::Gelu => ("arch.depth.gelu", arch.depth.gelu),
             RtlUnit::Softmax => ("arch.depth.softmax", arch.depth.softmax),
             RtlUnit::QkScores => ("arch.depth.qk_scores", arch.depth.qk_scores),
+            RtlUnit::Layernorm => ("arch.depth.layernorm", arch.depth.layernorm),
         }
     }
 
@@ -221,6 +227,17 @@ impl RtlUnit {
                     let (lanes, beat) = (arch.attn_lanes, arch.beat);
                     let (heads, dim) = (model.heads, model.embed_dim);
                     qk_scores::axis_verilog(fm, (lanes, beat), heads, dim, scale, pad, &module)?
+                }
+                RtlUnit::Layernorm => {
+                    let cfg = layernorm::LnConfig {
+                        fm,
+                        wt_norm: numerics.wt_norm,
+                        wt_bias: numerics.wt_bias,
+                        dim: model.embed_dim,
+                        // golden's epsilon: layernorm_eps truncated to fm_t (validated with the config).
+                        eps: fm.from_f64(model.layernorm_eps).unwrap_or(0),
+                    };
+                    layernorm::axis_verilog(cfg, arch.beat, pad, &module)?
                 }
             })
         })?;
@@ -286,13 +303,32 @@ pub const LINT_WAIVERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Signals whose assignments Verilator should take out of their `always` block into blocks of their
+/// own (its `isolate_assignments`: an ordering hint, not a waiver), with the reason.
+pub const ISOLATED: &[(&str, &str)] = &[
+    (
+        "out_valid",
+        "a unit's `y_valid` comes from registers only, but rust-hdl puts the unit's whole update, which \
+         also reads `y_ready`, in one `always @(*)`; behind a top that feeds `y_ready` back from the \
+         output (layernorm's) Verilator sees a false combinational loop (UNOPTFLAT) unless the \
+         valid's assignment stands alone",
+    ),
+    ("y_valid", "the same, for the port the valid drives"),
+];
+
 /// A Verilator configuration file (`.vlt`, pass it before the sources) applying [`LINT_WAIVERS`] to
-/// files whose path ends in `file_name`.
+/// files whose path ends in `file_name`, and the [`ISOLATED`] hints.
 pub fn verilator_waivers(file_name: &str) -> String {
     let mut vlt = String::from("`verilator_config\n");
     for (rule, why) in LINT_WAIVERS {
         vlt.push_str(&format!("// {why}\n"));
         vlt.push_str(&format!("lint_off -rule {rule} -file \"*{file_name}\"\n"));
+    }
+    for (var, why) in ISOLATED {
+        vlt.push_str(&format!("// {why}\n"));
+        vlt.push_str(&format!(
+            "isolate_assignments -module \"*\" -var \"{var}\"\n"
+        ));
     }
     vlt
 }
