@@ -956,7 +956,7 @@ mod tests {
             let (beats, want) = schedule(fm, &rows, RECURRENCE as usize);
             let mut top =
                 Box::new(SoftmaxAxis::new(Softmax::new(fm).expect("format"), pad).expect("top"));
-            let mut edge = |top: &mut SoftmaxAxis| {
+            let edge = |top: &mut SoftmaxAxis| {
                 for high in [false, true] {
                     top.aclk.next = Clock { clk: high };
                     assert!(simulate(top, 200), "settles");
