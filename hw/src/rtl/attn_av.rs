@@ -782,9 +782,10 @@ impl<const P: usize, const BEAT: usize> Logic for AttnAv<P, BEAT> {
 
 /// Bit offsets of the fields of [`AttnAvAxis`]'s `s_axis_tdata`, low bits first: `v[BEAT]` (32 bits
 /// each, from bit 0), `scores[P]` (a 128-bit heads_t each, head h at +32h), `recip_sum` (heads_t),
-/// `max` (heads_t), then one 32-bit flags word: `load` in its bits 0 .. P, `start` in 8 .. 8 + P,
-/// `emit` in 16 .. 16 + P (bit o for lane o; the rest 0). Every fm_t is a raw in the low W bits of
-/// its 32-bit field (the bits above are ignored).
+/// `max` (heads_t), then the flags `load`, `start`, `emit`, P bits each (bit o for lane o), and
+/// nothing after them: every bit of the beat is read, so the beat is 32·BEAT + 128·P + 256 + 3·P bits
+/// (1,036 for P = 4, BEAT = 8; 1,560 for P = 8; 582 for P = 2, BEAT = 2). Every fm_t is a raw in the
+/// low W bits of its 32-bit field (the bits above are ignored).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BeatLayout {
     /// Where `scores[0]` starts.
@@ -793,9 +794,7 @@ pub struct BeatLayout {
     pub recip_sum: usize,
     /// Where `max` starts.
     pub max: usize,
-    /// Where the flags word starts.
-    pub flags: usize,
-    /// Where `load` starts (= `flags`).
+    /// Where `load` starts.
     pub load: usize,
     /// Where `start` starts.
     pub start: usize,
@@ -811,16 +810,15 @@ impl BeatLayout {
         let scores = 32 * beat;
         let recip_sum = scores + 128 * lanes;
         let max = recip_sum + 128;
-        let flags = max + 128;
+        let load = max + 128;
         BeatLayout {
             scores,
             recip_sum,
             max,
-            flags,
-            load: flags,
-            start: flags + 8,
-            emit: flags + 16,
-            bits: flags + 32,
+            load,
+            start: load + lanes,
+            emit: load + 2 * lanes,
+            bits: load + 3 * lanes,
         }
     }
 }
@@ -1082,7 +1080,11 @@ impl AvBeat {
     pub fn pack(&self, layout: &BeatLayout) -> Vec<u64> {
         let mut words = vec![0u64; layout.bits.div_ceil(64)];
         let mut put = |at: usize, value: u32| {
-            words[at / 64] |= u64::from(value) << (at % 64);
+            let wide = u128::from(value) << (at % 64);
+            words[at / 64] |= wide as u64;
+            if wide >> 64 != 0 {
+                words[at / 64 + 1] |= (wide >> 64) as u64;
+            }
         };
         for (e, &x) in self.v.iter().enumerate() {
             put(32 * e, x);
@@ -1096,9 +1098,12 @@ impl AvBeat {
             put(layout.recip_sum + 32 * h, self.recip_sum[h]);
             put(layout.max + 32 * h, self.max[h]);
         }
+        let lanes = self.scores.len();
         put(
-            layout.flags,
-            u32::from(self.load) | u32::from(self.start) << 8 | u32::from(self.emit) << 16,
+            layout.load,
+            u32::from(self.load)
+                | u32::from(self.start) << lanes
+                | u32::from(self.emit) << (2 * lanes),
         );
         words
     }
@@ -1455,5 +1460,315 @@ mod tests {
             stream::<8, 8>(&Case::new(fm, 9, 192, 3, 6), 6);
             eprintln!("{fm}: {:?}", start.elapsed());
         });
+    }
+
+    #[test]
+    fn backpressure_and_bubbles_lose_and_duplicate_nothing() {
+        on_big_stack(|| {
+            for fm in formats() {
+                let case = Case::new(fm, 7, 8, 2, 21);
+                let mut rng = SplitMix64::new(22);
+                let beats = case.beats(2, 2, &mut rng);
+                let rows = case.tokens * case.dim / 2;
+                let mut bench = Bench::<2, 2>::new(fm, case.heads, case.dim);
+                let (mut next, mut outs, mut refused) = (0, Vec::new(), 0);
+                for cycle in 0..20 * beats.len() {
+                    if outs.len() == rows {
+                        break;
+                    }
+                    // Held low long enough to fill the pipeline, then ready one cycle in three; the
+                    // producer leaves a bubble one cycle in four.
+                    let ready = !(10..60).contains(&cycle) && rng.below(3) == 0;
+                    let beat = (rng.below(4) != 0).then(|| beats.get(next)).flatten();
+                    let (taken, y) = bench.cycle(beat, ready);
+                    if taken {
+                        next += 1;
+                    } else if beat.is_some() {
+                        refused += 1;
+                    }
+                    outs.extend(y);
+                }
+                assert!(refused >= 20, "{fm}: the stall never reached x_ready");
+                assert_eq!(next, beats.len(), "{fm}: every beat taken");
+                case.check(&outs, 2, &format!("{fm} under backpressure"));
+            }
+        });
+    }
+
+    #[test]
+    fn reset_empties_the_pipeline_and_restarts_the_loop() {
+        on_big_stack(|| {
+            let fm = formats()[1];
+            let case = Case::new(fm, 7, 8, 2, 31);
+            let mut rng = SplitMix64::new(32);
+            let beats = case.beats(2, 2, &mut rng);
+            let mut bench = Bench::<2, 2>::new(fm, case.heads, case.dim);
+            // Up to an emitting key and a half into the next (d = 0, 1 of a key mid-row), then a reset.
+            let cut = beats
+                .iter()
+                .position(|b| b.emit != 0)
+                .expect("an emitting beat")
+                + 6;
+            for beat in &beats[..cut] {
+                bench.cycle(Some(beat), true);
+            }
+            bench.reset();
+            for _ in 0..2 * LATENCY {
+                assert_eq!(
+                    bench.cycle(None, true).1,
+                    None,
+                    "reset left a result in flight"
+                );
+            }
+            // The d counter restarted at 0: the whole loop nest from the start is exact again.
+            let mut outs = Vec::new();
+            for cycle in 0..beats.len() + LATENCY as usize + 2 {
+                outs.extend(bench.cycle(beats.get(cycle), true).1);
+            }
+            case.check(&outs, 2, "after reset");
+        });
+    }
+
+    /// Drives the AXI-Stream top with packed beats; returns (cycle, output beat) per transfer, cycles
+    /// counted from the one that accepted the first beat.
+    fn stream_axis<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize>(
+        case: &Case,
+        pad: usize,
+        ready: impl Fn(usize) -> bool,
+        seed: u64,
+    ) -> (Vec<(usize, Vec<u32>)>, usize) {
+        let mut rng = SplitMix64::new(seed);
+        let layout = BeatLayout::new(P, BEAT);
+        let beats: Vec<Bits<TIN>> = case
+            .beats(P, BEAT, &mut rng)
+            .iter()
+            .map(|b| {
+                let mut bits = Bits::<TIN>::default();
+                for (i, w) in b.pack(&layout).into_iter().enumerate() {
+                    for j in (0..64).filter(|j| 64 * i + j < TIN) {
+                        bits = bits.replace_bit(64 * i + j, w >> j & 1 == 1);
+                    }
+                }
+                bits
+            })
+            .collect();
+        let unit = AttnAv::<P, BEAT>::new(case.fm, case.heads, case.dim).expect("supported");
+        let mut top = Box::new(AttnAvAxis::<P, BEAT, TIN, TOUT>::new(unit, pad).expect("a pad"));
+        let edge = |top: &mut AttnAvAxis<P, BEAT, TIN, TOUT>| {
+            for clk in [false, true] {
+                top.aclk.next = Clock { clk };
+                assert!(simulate(top, 200), "settles");
+            }
+        };
+        top.aresetn.next = false;
+        edge(&mut top);
+        top.aresetn.next = true;
+        let rows = case.tokens * case.dim / BEAT;
+        let (mut next, mut out, mut first, mut refused) = (0, Vec::new(), None, 0);
+        for cycle in 0..20 * beats.len() + 100 {
+            if out.len() == rows {
+                break;
+            }
+            top.s_axis_tdata.next = beats.get(next).copied().unwrap_or_default();
+            top.s_axis_tvalid.next = next < beats.len();
+            top.m_axis_tready.next = ready(cycle);
+            top.aclk.next = Clock { clk: false };
+            assert!(simulate(&mut *top, 200), "settles");
+            let taken = next < beats.len() && top.s_axis_tready.val();
+            let at = *first.get_or_insert(cycle);
+            if top.m_axis_tvalid.val() && ready(cycle) {
+                let data = top.m_axis_tdata.val();
+                out.push((
+                    cycle - at,
+                    (0..BEAT)
+                        .map(|e| data.get_bits::<32>(32 * e).to_u64() as u32)
+                        .collect(),
+                ));
+            }
+            next += usize::from(taken);
+            refused += usize::from(next < beats.len() && !taken);
+            edge(&mut top);
+        }
+        assert_eq!(next, beats.len(), "every beat taken");
+        (out, refused)
+    }
+
+    #[test]
+    fn axis_top_is_padded_to_the_depth_and_takes_cycles_beats() {
+        on_big_stack(|| {
+            let depth = crate::timing::LoopDepth::default().attn_av;
+            let pad = super::super::axis::pad_stages(MODULE, LATENCY, depth).expect("a pad");
+            for fm in formats() {
+                let case = Case::new(fm, 7, 8, 2, 41);
+                const T: usize = BeatLayout::new(2, 2).bits;
+                let (out, refused) = stream_axis::<2, 2, T, 64>(&case, pad, |_| true, 42);
+                assert_eq!(refused, 0, "{fm}: II = 1");
+                // Output beat j leaves `depth` cycles after the j-th emitting beat was taken.
+                let emitting = case
+                    .beats(2, 2, &mut SplitMix64::new(42))
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, b)| (b.emit != 0).then_some(i + depth as usize))
+                    .collect::<Vec<_>>();
+                let at: Vec<usize> = out.iter().map(|&(cycle, _)| cycle).collect();
+                assert_eq!(at, emitting, "{fm}: output cycles");
+                let last = out.last().expect("outputs").0 as u64;
+                assert_eq!(last + 1, cycles(7, 2, 4, depth), "{fm}: cycle count");
+                let beats: Vec<Vec<u32>> = out.into_iter().map(|(_, y)| y).collect();
+                case.check(&beats, 2, &format!("{fm} through the AXI-Stream top"));
+            }
+        });
+    }
+
+    #[test]
+    fn axis_top_p4_beat8_under_backpressure() {
+        on_big_stack(|| {
+            let fm = formats()[0];
+            let case = Case::new(fm, 5, 64, 2, 51);
+            const T: usize = BeatLayout::new(4, 8).bits;
+            let (out, refused) = stream_axis::<4, 8, T, 256>(
+                &case,
+                7,
+                |c| !(30..110).contains(&c) && c % 3 == 0,
+                52,
+            );
+            assert!(
+                refused >= 20,
+                "the stalls reached s_axis_tready ({refused})"
+            );
+            let beats: Vec<Vec<u32>> = out.into_iter().map(|(_, y)| y).collect();
+            case.check(
+                &beats,
+                8,
+                "P = 4, BEAT = 8 through the top under backpressure",
+            );
+        });
+    }
+
+    #[test]
+    fn the_rows_leave_once_each_in_order_and_cycles_counts_to_the_last() {
+        for (n, p, r) in [
+            (129usize, 4usize, 24usize),
+            (129, 8, 24),
+            (8, 4, 2),
+            (7, 2, 4),
+            (6, 2, 4),
+        ] {
+            let nb = blocks(n, p);
+            let mut rows = Vec::new();
+            let mut last = 0;
+            for b in 0..nb {
+                for key in 0..n {
+                    if let Some((_, row)) = output_lane(b, key, p, n) {
+                        rows.push(row);
+                        last = (b * n + key) * r + r - 1;
+                    }
+                }
+            }
+            assert_eq!(rows, (0..n).collect::<Vec<_>>(), "N {n}, P {p}");
+            assert_eq!(cycles(n, p, r, 29), last as u64 + 30, "N {n}, P {p}");
+            assert!((last as u64) < iterations(n, p, r));
+        }
+        // Edge-MoE: 33 blocks × 129 keys × 24 beats; row 128 is lane 0's, at the very last beat.
+        assert_eq!(iterations(129, 4, 24), 102_168);
+        assert_eq!(cycles(129, 4, 24, 29), 102_168 + 29);
+    }
+
+    #[test]
+    fn latency_is_within_the_simulators_attn_av_depth() {
+        let depth = crate::timing::LoopDepth::default().attn_av;
+        assert!(LATENCY <= depth);
+        assert_eq!(
+            super::super::axis::pad_stages(MODULE, LATENCY, depth),
+            Ok(7)
+        );
+    }
+
+    #[test]
+    fn unsupported_geometries_and_formats_are_refused() {
+        on_big_stack(|| {
+            let fm: Format = "ap_fixed<32,10>".parse().expect("a valid format");
+            let refused = |r: Result<(), RtlError>, key: &str, what: &str| match r {
+                Err(RtlError::Unsupported { key: k, .. }) => assert_eq!(k, key, "{what}"),
+                other => panic!("{what}: {other:?}"),
+            };
+            for text in [
+                "ap_fixed<40,10>",
+                "ap_ufixed<16,6>",
+                "ap_fixed<16,6,AP_RND,AP_SAT>",
+                "ap_fixed<32,2>",
+            ] {
+                let f: Format = text.parse().expect("a valid format");
+                refused(AttnAv::<2, 2>::new(f, 2, 8).map(drop), "numerics.fm", text);
+            }
+            refused(
+                AttnAv::<2, 2>::new(fm, 0, 8).map(drop),
+                "model.heads",
+                "no heads",
+            );
+            refused(
+                AttnAv::<2, 2>::new(fm, 5, 40).map(drop),
+                "model.heads",
+                "5 heads",
+            );
+            refused(
+                AttnAv::<2, 2>::new(fm, 3, 8).map(drop),
+                "model.embed_dim",
+                "D not a multiple",
+            );
+            refused(
+                AttnAv::<2, 2>::new(fm, 2, 128).map(drop),
+                "model.embed_dim",
+                "64 beats",
+            );
+            refused(
+                AttnAv::<2, 2>::new(fm, 1, 2).map(drop),
+                "model.embed_dim",
+                "1 beat per row",
+            );
+            refused(
+                verilog(fm, (3, 8), 3, 192).map(drop),
+                "arch.attn_lanes",
+                "P = 3",
+            );
+            refused(
+                verilog(fm, (4, 16), 3, 192).map(drop),
+                "arch.attn_lanes",
+                "BEAT = 16",
+            );
+            refused(
+                axis_verilog(fm, (4, 4), (3, 192), 7, "attn_av_axis").map(drop),
+                "arch.attn_lanes",
+                "BEAT = 4 top",
+            );
+            assert!(AttnAv::<2, 2>::new(fm, 2, 64).is_ok());
+        });
+    }
+
+    #[test]
+    fn verilog_is_emitted_with_the_named_roots() {
+        let fm: Format = "ap_fixed<24,8>".parse().expect("a valid format");
+        let v = verilog(fm, (2, 2), 2, 8).expect("a supported unit");
+        assert!(v.contains("module attn_av("), "root module named");
+        assert!(
+            v.contains("module attn_av$lanes$1$exp("),
+            "lane exps emitted"
+        );
+        let top = axis_verilog(fm, (2, 2), (2, 8), 7, "attn_av_axis").expect("a top");
+        assert!(top.contains("module attn_av_axis("), "top named");
+        assert!(top.contains("[581:0] s_axis_tdata"), "packed beat width");
+    }
+
+    /// Writes the Edge-MoE top's Verilog for linting and synthesis by hand:
+    /// `cargo test -p hw attn_av::tests::write_verilog -- --ignored`, then Verilator and Yosys on
+    /// `$TMPDIR/attn_av_axis.v`.
+    #[test]
+    #[ignore]
+    fn write_verilog() {
+        let fm: Format = "ap_fixed<32,10>".parse().expect("a valid format");
+        let top = axis_verilog(fm, (4, 8), (3, 192), 7, "attn_av_axis").expect("a top");
+        let path = std::env::temp_dir().join("attn_av_axis.v");
+        std::fs::write(&path, top).expect("written");
+        eprintln!("{}", path.display());
     }
 }
