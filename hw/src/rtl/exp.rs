@@ -76,28 +76,20 @@ const ALL_ONES_46: u64 = (1 << 46) - 1;
 /// golden's explicit overflow bound on the internal input X (≈ 15.9424 at 23 fraction bits).
 const X_OVERFLOW: i64 = 0x7F8_A014;
 
-/// The unit for one fm_t format.
-///
-/// Flow control: every stage advances together when the output register is empty or being read
-/// (`x_ready = (!y_valid || y_ready) && !reset`), as in [`super::gelu`].
+/// exp's datapath for one fm_t format, advancing on an enable: `y` is e^x of the `x` it took
+/// [`LATENCY`] enabled edges earlier. It has no valid bits; [`Exp`] wraps it in the contract's
+/// valid/ready ports, and a unit that runs exp as a stage of its own pipeline (`attn_av`) drives `en`
+/// with its advance and tracks validity itself, with no port left unread.
 #[derive(LogicBlock)]
-pub struct Exp {
+pub struct ExpCore {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Synchronous reset: empties the pipeline.
-    pub reset: Signal<In, Bit>,
+    /// Every register takes its next value this edge (holds while low).
+    pub en: Signal<In, Bit>,
     /// fm_t raw (low W bits read).
     pub x: Signal<In, Bits<32>>,
-    /// `x` holds a value.
-    pub x_valid: Signal<In, Bit>,
-    /// The unit takes `x` this edge if `x_valid`.
-    pub x_ready: Signal<Out, Bit>,
     /// e^x, fm_t raw sign-extended to 32 bits.
     pub y: Signal<Out, Bits<32>>,
-    /// `y` holds a result.
-    pub y_valid: Signal<Out, Bit>,
-    /// The consumer takes `y` this edge if `y_valid`.
-    pub y_ready: Signal<In, Bit>,
     sign_w: Constant<Bits<32>>,
     mask_w: Constant<Bits<32>>,
     /// 2^31: flips the sign bit so that unsigned compares order signed values.
@@ -123,7 +115,6 @@ pub struct Exp {
     m234: MulU64<4, 3>,
     /// 50 × 50 bits.
     mh: MulU64<4, 4>,
-    valid: [DFF<Bit>; STAGES],
     /// Range flags, stages 1–13.
     ones: [DFF<Bit>; 13],
     zero: [DFF<Bit>; 13],
@@ -163,10 +154,9 @@ scalar_axis!(
     32
 );
 
-impl Exp {
-    /// The unit for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
-    /// refused.
-    pub fn new(fm: Format) -> Result<Exp, RtlError> {
+impl ExpCore {
+    /// The datapath for `fm`, its ROMs filled from golden's tables; formats outside it are refused.
+    pub fn new(fm: Format) -> Result<ExpCore, RtlError> {
         check_format(fm)?;
         let w = fm.width();
         let i = fm.int_bits() as u32;
@@ -202,15 +192,11 @@ impl Exp {
         let biased = |v: i64| Bits::<32>::from(u64::from(v as u32 ^ (1 << 31)));
         let ones_from = (X_OVERFLOW + (1 << widen) - 1) >> widen;
         let sat_from = 1u64 << (i + 22);
-        let mut exp = Exp {
+        let mut exp = ExpCore {
             clock: Default::default(),
-            reset: Default::default(),
+            en: Default::default(),
             x: Default::default(),
-            x_valid: Default::default(),
-            x_ready: Default::default(),
             y: Default::default(),
-            y_valid: Default::default(),
-            y_ready: Default::default(),
             sign_w: Constant::new((1u64 << (w - 1)).into()),
             mask_w: Constant::new(((1u64 << w) - 1).into()),
             bias: Constant::new((1u64 << 31).into()),
@@ -227,7 +213,6 @@ impl Exp {
             m34: Default::default(),
             m234: Default::default(),
             mh: Default::default(),
-            valid: Default::default(),
             ones: Default::default(),
             zero: Default::default(),
             i1: Default::default(),
@@ -283,14 +268,10 @@ pub fn verilog(fm: Format) -> Result<String, RtlError> {
     verilog_named(&Exp::new(fm)?, MODULE, MODULE)
 }
 
-impl Logic for Exp {
+impl Logic for ExpCore {
     #[hdl_gen]
     fn update(&mut self) {
-        // Every register holds unless the pipeline advances.
-        for k in 0..15 {
-            self.valid[k].clock.next = self.clock.val();
-            self.valid[k].d.next = self.valid[k].q.val();
-        }
+        // Every register holds unless enabled.
         for k in 0..13 {
             self.ones[k].clock.next = self.clock.val();
             self.ones[k].d.next = self.ones[k].q.val();
@@ -320,8 +301,7 @@ impl Logic for Exp {
             self.eh[k].d.next = self.eh[k].q.val();
         }
         dff_setup!(self, clock, i3, z, e234, y23, out);
-        self.advance.next = !self.valid[14].q.val() || self.y_ready.val();
-        self.x_ready.next = self.advance.val() && !self.reset.val();
+        self.advance.next = self.en.val();
 
         // Stage 1: wrap x to W bits (sign-extend bit W−1), range flags, X = x·2^(23−F) and its fields.
         self.wrapped.next =
@@ -370,10 +350,6 @@ impl Logic for Exp {
             bit_cast::<64, 50>(self.eh[2].q.val()) + bit_cast::<64, 128>(self.mh.p.val() >> 52);
 
         if self.advance.val() {
-            self.valid[0].d.next = self.x_valid.val();
-            for k in 1..15 {
-                self.valid[k].d.next = self.valid[k - 1].q.val();
-            }
             self.zero[0].d.next = self.biased.val() < self.zero_below.val();
             self.ones[0].d.next = self.biased.val() >= self.ones_from.val();
             for k in 1..13 {
@@ -421,12 +397,83 @@ impl Logic for Exp {
                 self.out.d.next = self.sat_value.val();
             }
         }
+        self.y.next = self.out.q.val();
+    }
+}
+
+/// The unit for one fm_t format: [`ExpCore`] with the contract's ports and a valid bit per stage.
+///
+/// Flow control: every stage advances together when the output register is empty or being read
+/// (`x_ready = (!y_valid || y_ready) && !reset`), as in [`super::gelu`].
+#[derive(LogicBlock)]
+pub struct Exp {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: empties the pipeline.
+    pub reset: Signal<In, Bit>,
+    /// fm_t raw (low W bits read).
+    pub x: Signal<In, Bits<32>>,
+    /// `x` holds a value.
+    pub x_valid: Signal<In, Bit>,
+    /// The unit takes `x` this edge if `x_valid`.
+    pub x_ready: Signal<Out, Bit>,
+    /// e^x, fm_t raw sign-extended to 32 bits.
+    pub y: Signal<Out, Bits<32>>,
+    /// `y` holds a result.
+    pub y_valid: Signal<Out, Bit>,
+    /// The consumer takes `y` this edge if `y_valid`.
+    pub y_ready: Signal<In, Bit>,
+    core: ExpCore,
+    valid: [DFF<Bit>; STAGES],
+    advance: Signal<Local, Bit>,
+}
+
+impl Exp {
+    /// The unit for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
+    /// refused.
+    pub fn new(fm: Format) -> Result<Exp, RtlError> {
+        let mut exp = Exp {
+            clock: Default::default(),
+            reset: Default::default(),
+            x: Default::default(),
+            x_valid: Default::default(),
+            x_ready: Default::default(),
+            y: Default::default(),
+            y_valid: Default::default(),
+            y_ready: Default::default(),
+            core: ExpCore::new(fm)?,
+            valid: Default::default(),
+            advance: Default::default(),
+        };
+        exp.connect_all();
+        Ok(exp)
+    }
+}
+
+impl Logic for Exp {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for k in 0..15 {
+            self.valid[k].clock.next = self.clock.val();
+            self.valid[k].d.next = self.valid[k].q.val();
+        }
+        self.advance.next = !self.valid[14].q.val() || self.y_ready.val();
+        self.x_ready.next = self.advance.val() && !self.reset.val();
+        self.core.clock.next = self.clock.val();
+        self.core.en.next = self.advance.val();
+        self.core.x.next = self.x.val();
+        if self.advance.val() {
+            self.valid[0].d.next = self.x_valid.val();
+            for k in 1..15 {
+                self.valid[k].d.next = self.valid[k - 1].q.val();
+            }
+        }
         if self.reset.val() {
             for k in 0..15 {
                 self.valid[k].d.next = false;
             }
         }
-        self.y.next = self.out.q.val();
+        self.y.next = self.core.y.val();
         self.y_valid.next = self.valid[14].q.val();
     }
 }
