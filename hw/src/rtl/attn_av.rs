@@ -32,8 +32,8 @@
 //!
 //! Numerics (golden's `attn_av` with `probability`, fm_t AP_TRN/AP_WRAP): per (lane, key, head)
 //! `p = wrap_W(⌊exp(wrap_W(s − m)) · recip_sum / 2^F⌋)`, then per element
-//! `out = wrap_W(Σ_key ⌊V·p / 2^F⌋)`. exp is the [`Exp`] unit (it reads only the low W bits of its
-//! argument, so the 32-bit difference s − m is exp's wrapped argument); both products are [`MulFm`]s
+//! `out = wrap_W(Σ_key ⌊V·p / 2^F⌋)`. exp is the exp unit's [`ExpCore`] (it reads only the low W bits
+//! of its argument, so the 32-bit difference s − m is exp's wrapped argument); both products are [`MulFm`]s
 //! (bits F .. F + 31 of the exact signed product); p is re-wrapped to W bits and sign-extended because
 //! it is a signed operand; the sums are kept modulo 2^32 in the accumulator RAM and wrapped to W
 //! (sign-extended) on the way out: golden sums modulo 2^64 and wraps once, the same residue modulo 2^W.
@@ -48,12 +48,10 @@
 //!   k + 1 writes head h at least D/BEAT − h·D/(H·BEAT) ≥ 1 cycles after key k's last head-h beat has
 //!   read it. Everything counts pipeline advances, not cycles, so bubbles and stalls keep the
 //!   schedule. An exp is 37 DSP48E2s and about 1,500 LUTs of ROM; this saves (H − 1)·P of them.
-//! - [`Exp`] is the exp unit with its scalar valid/ready ports, used as a plain pipeline that advances
-//!   with this one (as [`super::softmax`] does): `x_valid` held high, `y_ready` = this unit's advance. It
-//!   fills within 15 cycles of a reset, and this unit's output cannot be valid before 22, so until then
-//!   both advance every cycle, and afterwards exp advances exactly when `y_ready` (this unit) does. Its
-//!   `x_ready` is left unread (Verilator -Wall: UNUSEDSIGNAL `..$exp$x_ready`, one per lane): reading it
-//!   in the block that drives exp's inputs is a combinational loop to Verilator (UNOPTFLAT).
+//! - exp is the exp unit's [`ExpCore`], its datapath without valid bits, enabled by this unit's
+//!   advance, so it is one more stretch of this pipeline (the exp unit wraps the same core in the
+//!   valid/ready ports; embedding that one would leave its `x_ready` unread, and reading it in the
+//!   block that drives its `y_ready` is a combinational loop to Verilator, as softmax documents).
 //! - The heads' (s − m, recip_sum) enter a 4-slot shift register at d = 0 (the lane info bypassed by
 //!   the info being loaded in the same beat, as HLS loads before it computes), shifted one head per
 //!   advance into exp; recip_sum and a one-hot head tag ride beside exp in a 15-stage delay line. All 4
@@ -77,7 +75,7 @@ use golden::units::softmax::SoftmaxInfo;
 use rust_hdl::prelude::*;
 
 use super::axis::LatencyPad;
-use super::exp::{self, Exp};
+use super::exp::{self, ExpCore};
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
 
@@ -197,7 +195,7 @@ pub struct AvLane<const BEAT: usize> {
     diff: [DFF<Bits<32>>; 4],
     rs: [DFF<Bits<32>>; 4],
     tag: [DFF<Bits<4>>; 4],
-    exp: Exp,
+    exp: ExpCore,
     rs_d: [DFF<Bits<32>>; 15],
     tag_d: [DFF<Bits<4>>; 15],
     tag_m: [DFF<Bits<4>>; 2],
@@ -218,7 +216,7 @@ pub struct AvLane<const BEAT: usize> {
 
 impl<const BEAT: usize> AvLane<BEAT> {
     /// A lane for fm_t `fm` (checked by the caller; `exp` built for it).
-    fn new(fm: Format, exp: Exp) -> Self {
+    fn new(fm: Format, exp: ExpCore) -> Self {
         let w = fm.width();
         let f = fm.frac_bits() as u32;
         AvLane {
@@ -324,10 +322,7 @@ impl<const BEAT: usize> Logic for AvLane<BEAT> {
                 self.rs_d[k].d.next = self.rs_d[k - 1].q.val();
                 self.tag_d[k].d.next = self.tag_d[k - 1].q.val();
             }
-            self.tag_m[0].d.next = 0.into();
-            if self.exp.y_valid.val() {
-                self.tag_m[0].d.next = self.tag_d[14].q.val();
-            }
+            self.tag_m[0].d.next = self.tag_d[14].q.val();
             self.tag_m[1].d.next = self.tag_m[0].q.val();
         }
         if self.take.val() {
@@ -352,10 +347,8 @@ impl<const BEAT: usize> Logic for AvLane<BEAT> {
 
         // Stages 2–16: exp(s − m), always fed, advancing with the unit.
         self.exp.clock.next = self.clock.val();
-        self.exp.reset.next = self.reset.val();
+        self.exp.en.next = self.en.val();
         self.exp.x.next = self.diff[0].q.val();
-        self.exp.x_valid.next = true;
-        self.exp.y_ready.next = self.en.val();
         // Stages 17, 18: ⌊e · recip_sum⌋; 19: wrapped to W into the head's p register.
         self.pmul.clock.next = self.clock.val();
         self.pmul.en.next = self.en.val();
@@ -570,7 +563,10 @@ impl<const P: usize, const BEAT: usize> AttnAv<P, BEAT> {
         let w = fm.width();
         let mut lanes = Vec::with_capacity(P);
         for _ in 0..P {
-            lanes.push(AvLane::new(fm, Exp::new(fm).map_err(in_attn_av("exp"))?));
+            lanes.push(AvLane::new(
+                fm,
+                ExpCore::new(fm).map_err(in_attn_av("exp"))?,
+            ));
         }
         let lanes: [AvLane<BEAT>; P] = lanes.try_into().map_err(|_| RtlError::Bug {
             unit: MODULE,
@@ -1759,16 +1755,18 @@ mod tests {
         assert!(top.contains("[581:0] s_axis_tdata"), "packed beat width");
     }
 
-    /// Writes the Edge-MoE top's Verilog for linting and synthesis by hand:
+    /// Writes the tops' Verilog for linting and synthesis by hand:
     /// `cargo test -p hw attn_av::tests::write_verilog -- --ignored`, then Verilator and Yosys on
-    /// `$TMPDIR/attn_av_axis.v`.
+    /// `$TMPDIR/attn_av_axis_p{P}b{BEAT}.v` (root `attn_av_axis`, depth 29).
     #[test]
     #[ignore]
     fn write_verilog() {
         let fm: Format = "ap_fixed<32,10>".parse().expect("a valid format");
-        let top = axis_verilog(fm, (4, 8), (3, 192), 7, "attn_av_axis").expect("a top");
-        let path = std::env::temp_dir().join("attn_av_axis.v");
-        std::fs::write(&path, top).expect("written");
-        eprintln!("{}", path.display());
+        for (pair, shape) in [((2, 2), (2, 8)), ((4, 8), (3, 192)), ((8, 8), (3, 192))] {
+            let top = axis_verilog(fm, pair, shape, 7, "attn_av_axis").expect("a top");
+            let path = std::env::temp_dir().join(format!("attn_av_axis_p{}b{}.v", pair.0, pair.1));
+            std::fs::write(&path, top).expect("written");
+            eprintln!("{}", path.display());
+        }
     }
 }
