@@ -30,6 +30,12 @@
 //! or key; [`drive`] builds the flags, and the unit ignores everything the loop nest does not read
 //! (scores and info off d = 0, scores of lanes past N, info without `load`).
 //!
+//! The AXI-Stream top [`AttnAvAxis`] (`aclk`, `aresetn`, `s_axis_tdata/tvalid/tready`,
+//! `m_axis_tdata/tvalid/tready`) takes the same beat packed as [`BeatLayout`] says and pads the unit's
+//! [`LATENCY`] to `arch.depth.attn_av` with a [`LatencyPad`]. A harness reproduces [`drive`] (the beat
+//! order and flags) and [`AvBeat::pack`] (the packing), and sees [`cycles`] cycles from the first
+//! accepted beat to the last output beat: the count of sim's `compute` loop.
+//!
 //! Numerics (golden's `attn_av` with `probability`, fm_t AP_TRN/AP_WRAP): per (lane, key, head)
 //! `p = wrap_W(⌊exp(wrap_W(s − m)) · recip_sum / 2^F⌋)`, then per element
 //! `out = wrap_W(Σ_key ⌊V·p / 2^F⌋)`. exp is the exp unit's [`ExpCore`] (it reads only the low W bits
@@ -1040,7 +1046,11 @@ pub fn output_lane(b: usize, key: usize, lanes: usize, tokens: usize) -> Option<
 /// in cycle i + depth: exactly sim's `PipelinedLoop` (`compute`, II 1, `depth`), which issues
 /// iteration i at t₀ + i and pushes its `out_stream` entry at t₀ + i + depth. The last output is the
 /// last beat of the key that finishes row N − 1: lane 0 at the last key of block (N − 1)/P when
-/// P divides N − 1, else lane (N − 1) mod P at key (N − 1) mod P − 1 of the block after.
+/// P divides N − 1, else lane (N − 1) mod P at key (N − 1) mod P − 1 of the block after. In the latter
+/// case the loop (and the top) still takes the beats of that block's remaining keys, which emit
+/// nothing: sim's loop ends at [`iterations`] + depth, a few keys after the last output. Edge-MoE
+/// (N = 129, P = 4, D/BEAT = 24, depth 29): row 128 is lane 0's, finished at the very last beat, so
+/// both counts are 102,168 + 29 = 102,197 cycles.
 pub fn cycles(tokens: usize, lanes: usize, row_beats: usize, depth: u32) -> u64 {
     let last = tokens - 1;
     let (b, key) = if last % lanes == 0 {
