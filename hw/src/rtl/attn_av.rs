@@ -1449,22 +1449,26 @@ mod tests {
     #[test]
     fn edge_moe_geometry_p4_beat8_d192_h3_bit_exact_with_golden() {
         on_big_stack(|| {
-            let fm = formats()[0];
-            let start = Instant::now();
-            // N = 6: nb = 3 blocks, 432 beats of 8; rows 6 and 7 of the last block are garbage.
-            stream::<4, 8>(&Case::new(fm, 6, 192, 3, 4), 4);
-            eprintln!("{fm}: {:?}", start.elapsed());
+            for fm in formats() {
+                let start = Instant::now();
+                // N = 6: nb = 3 blocks, 432 beats of 8; rows 6 and 7 of the last block are garbage.
+                stream::<4, 8>(&Case::new(fm, 6, 192, 3, 4), 4);
+                // N = 5, 4 heads of 2 beats (D = 64): every head slot in use.
+                stream::<4, 8>(&Case::new(fm, 5, 64, 4, 5), 5);
+                eprintln!("{fm}: {:?}", start.elapsed());
+            }
         });
     }
 
     #[test]
     fn p8_beat8_preset_bit_exact_with_golden() {
         on_big_stack(|| {
-            let fm = formats()[1];
-            let start = Instant::now();
-            // N = 9: nb = 2 blocks, 432 beats; row 8 is lane 0's in block 1, finished at key 8.
-            stream::<8, 8>(&Case::new(fm, 9, 192, 3, 6), 6);
-            eprintln!("{fm}: {:?}", start.elapsed());
+            for fm in formats() {
+                let start = Instant::now();
+                // N = 9: nb = 2 blocks, 432 beats; row 8 is lane 0's in block 1, finished at key 8.
+                stream::<8, 8>(&Case::new(fm, 9, 192, 3, 6), 6);
+                eprintln!("{fm}: {:?}", start.elapsed());
+            }
         });
     }
 
