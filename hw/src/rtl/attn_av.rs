@@ -72,10 +72,18 @@
 //!   rust-hdl's Verilog generator resolves only one array index per name (`lanes[o].v[e]` is emitted
 //!   as the undeclared `lanes$0$v[e]`), and `bit_cast` of a loop-indexed element does not compile in
 //!   `#[hdl_gen]`. The buses are sized for [`MAX_BEAT`] = 8; for BEAT < 8 their upper bits are unread.
-//! - Verification: the tests compare with golden in rust-hdl's simulation (stream, backpressure,
-//!   reset, the AXI-Stream top); lint and synthesis of the emitted Verilog were run by hand (see the
-//!   module's report) and run in codegen's harness.
-
+//! - Verification: the tests compare with golden in rust-hdl's simulation (streams at (2, 2), (4, 8)
+//!   and (8, 8) in both formats, backpressure, reset, the AXI-Stream top's depth and cycle count).
+//!   The emitted Verilog of the top was replayed once in Verilator 5.006 from `write_vectors`' files,
+//!   (2, 2) in ap_fixed<24,8> (junk above W in every field) and (4, 8) in ap_fixed<32,10> (N = 9,
+//!   D = 192, H = 3): output beats identical to golden's, gap-free and under random TVALID/TREADY,
+//!   and the gap-free span equal to [`cycles`] (141 and 677 cycles). Verilator `--lint-only -Wall`
+//!   with the crate's waivers (WIDTH, DECLFILENAME) is clean for (4, 8) and (8, 8); (2, 2) reports the
+//!   unread upper bits of its 256-bit buses (UNUSEDSIGNAL). Yosys 0.23 `synth_xilinx -family xcup
+//!   -flatten` of the (4, 8) top for ap_fixed<32,10>, D = 192, H = 3, depth 29: 292 DSP48E2 (4 exps
+//!   × 37, 36 MulFm × 4), ≈ 20,600 logic LUTs, 96 RAM32M16 (the accumulators), 1,545 SRLs, ≈ 20,260
+//!   FFs, no block RAM (exp's ROMs stay in LUTs unless `rom_style` is set, see [`super::exp`]).
+//!   Lint and synthesis run in codegen's harness.
 use golden::fixed::Format;
 use golden::units::softmax::SoftmaxInfo;
 use rust_hdl::prelude::*;
@@ -1782,5 +1790,61 @@ mod tests {
             std::fs::write(&path, top).expect("written");
             eprintln!("{}", path.display());
         }
+    }
+
+    /// Writes stimulus and expectations for replaying a top in Verilator by hand:
+    /// `cargo test -p hw attn_av::tests::write_vectors -- --ignored` writes, per instance, the top
+    /// (`attn_av_axis_<fm>_p<P>b<BEAT>.v`, depth 29), `.beats` (one packed beat per line, 32-bit hex
+    /// words least significant first) and `.want` (one output beat per line, BEAT words) to `$TMPDIR`.
+    #[test]
+    #[ignore]
+    fn write_vectors() {
+        fn write<const P: usize, const BEAT: usize>(case: &Case, name: &str) {
+            let layout = BeatLayout::new(P, BEAT);
+            let mut rng = SplitMix64::new(77);
+            let dir = std::env::temp_dir();
+            let words = layout.bits.div_ceil(32);
+            let beats: String = case
+                .beats(P, BEAT, &mut rng)
+                .iter()
+                .map(|b| {
+                    let packed = b.pack(&layout);
+                    let line: Vec<String> = (0..words)
+                        .map(|i| format!("{:08x}", (packed[i / 2] >> (32 * (i % 2))) as u32))
+                        .collect();
+                    line.join(" ") + "\n"
+                })
+                .collect();
+            let row_beats = case.dim / BEAT;
+            let want: String = (0..case.tokens * row_beats)
+                .map(|j| {
+                    let (row, d) = (j / row_beats, j % row_beats);
+                    let line: Vec<String> = (0..BEAT)
+                        .map(|e| format!("{:08x}", case.want[[row, d * BEAT + e]] as u32))
+                        .collect();
+                    line.join(" ") + "\n"
+                })
+                .collect();
+            let top = axis_verilog(
+                case.fm,
+                (P, BEAT),
+                (case.heads, case.dim),
+                7,
+                "attn_av_axis",
+            )
+            .expect("a top");
+            std::fs::write(dir.join(format!("{name}.v")), top).expect("written");
+            std::fs::write(dir.join(format!("{name}.beats")), beats).expect("written");
+            std::fs::write(dir.join(format!("{name}.want")), want).expect("written");
+            eprintln!(
+                "{name}: cycles {}",
+                cycles(case.tokens, P, row_beats, LATENCY + 7)
+            );
+        }
+        on_big_stack(|| {
+            let [fm32, fm24] = formats();
+            write::<2, 2>(&Case::new(fm24, 7, 8, 2, 81), "attn_av_axis_fm24_p2b2");
+            write::<4, 8>(&Case::new(fm32, 9, 192, 3, 82), "attn_av_axis_fm32_p4b8");
+        });
     }
 }
