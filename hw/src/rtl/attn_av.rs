@@ -1128,13 +1128,13 @@ impl AvBeat {
 ///
 /// The order is the loop nest `for b < nb, for key < N, for d < D/BEAT` (nb = [`blocks`]), one beat
 /// each:
-/// - `v` = V[key][d·BEAT .. (d + 1)·BEAT];
-/// - on d = 0 only: `scores[o][h]` = scores[row][key][h] for lane o's row = [`skewed_row`](b, key, o)
+/// - `v` = `V[key][d·BEAT .. (d + 1)·BEAT]`;
+/// - on d = 0 only: `scores[o][h]` = `scores[row][key][h]` for lane o's row = [`skewed_row`]`(b, key, o)`
 ///   and h < H (junk for lanes without a row, heads ≥ H, and on every d > 0);
 /// - on d = 0 only, when key < P and b·P + key < N: `load` = 1 << key and `recip_sum[h]`, `max[h]` =
-///   info[b·P + key][h] (else `load` = 0 and the info is junk);
+///   `info[b·P + key][h]` (else `load` = 0 and the info is junk);
 /// - on every d: `start` = 1 << key when key < P (else 0), and `emit` = 1 << lane when
-///   [`output_lane`](b, key) is Some((lane, _)) (else 0).
+///   [`output_lane`]`(b, key)` is `Some((lane, _))` (else 0).
 pub fn drive(
     (tokens, dim, heads): (usize, usize, usize),
     (lanes, beat): (usize, usize),
