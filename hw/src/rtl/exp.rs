@@ -76,86 +76,20 @@ const ALL_ONES_46: u64 = (1 << 46) - 1;
 /// golden's explicit overflow bound on the internal input X (≈ 15.9424 at 23 fraction bits).
 const X_OVERFLOW: i64 = 0x7F8_A014;
 
-/// The unit for one fm_t format: [`ExpCore`] with the units' valid/ready flow control.
-///
-/// Every stage advances together when the output register is empty or being read
-/// (`x_ready = (!y_valid || y_ready) && !reset`), as in [`super::gelu`].
-#[derive(LogicBlock)]
-pub struct Exp {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Synchronous reset: empties the pipeline.
-    pub reset: Signal<In, Bit>,
-    /// fm_t raw (low W bits read).
-    pub x: Signal<In, Bits<32>>,
-    /// `x` holds a value.
-    pub x_valid: Signal<In, Bit>,
-    /// The unit takes `x` this edge if `x_valid`.
-    pub x_ready: Signal<Out, Bit>,
-    /// e^x, fm_t raw sign-extended to 32 bits.
-    pub y: Signal<Out, Bits<32>>,
-    /// `y` holds a result.
-    pub y_valid: Signal<Out, Bit>,
-    /// The consumer takes `y` this edge if `y_valid`.
-    pub y_ready: Signal<In, Bit>,
-    core: ExpCore,
-    advance: Signal<Local, Bit>,
-}
-
-impl Exp {
-    /// The unit for `fm`; formats outside the datapath are refused.
-    pub fn new(fm: Format) -> Result<Exp, RtlError> {
-        let mut exp = Exp {
-            clock: Default::default(),
-            reset: Default::default(),
-            x: Default::default(),
-            x_valid: Default::default(),
-            x_ready: Default::default(),
-            y: Default::default(),
-            y_valid: Default::default(),
-            y_ready: Default::default(),
-            core: ExpCore::new(fm)?,
-            advance: Default::default(),
-        };
-        exp.connect_all();
-        Ok(exp)
-    }
-}
-
-impl Logic for Exp {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.advance.next = !self.core.y_valid.val() || self.y_ready.val();
-        self.x_ready.next = self.advance.val() && !self.reset.val();
-        self.core.clock.next = self.clock.val();
-        self.core.reset.next = self.reset.val();
-        self.core.en.next = self.advance.val();
-        self.core.x.next = self.x.val();
-        self.core.x_valid.next = self.x_valid.val();
-        self.y.next = self.core.y.val();
-        self.y_valid.next = self.core.y_valid.val();
-    }
-}
-
-/// exp's datapath as a plain pipeline: every register holds while `en` is low, so a unit that embeds
-/// it (softmax) advances it with its own pipeline instead of through valid/ready ports it would have
-/// to read back (a combinational loop to Verilator when read in the same `always` block).
+/// exp's datapath for one fm_t format, advancing on an enable: `y` is e^x of the `x` it took
+/// [`LATENCY`] enabled edges earlier. It has no valid bits; [`Exp`] wraps it in the contract's
+/// valid/ready ports, and a unit that runs exp as a stage of its own pipeline (`attn_av`) drives `en`
+/// with its advance and tracks validity itself, with no port left unread.
 #[derive(LogicBlock)]
 pub struct ExpCore {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Synchronous reset: clears the valid bits.
-    pub reset: Signal<In, Bit>,
-    /// Advance the pipeline this edge.
+    /// Every register takes its next value this edge (holds while low).
     pub en: Signal<In, Bit>,
     /// fm_t raw (low W bits read).
     pub x: Signal<In, Bits<32>>,
-    /// `x` holds a value.
-    pub x_valid: Signal<In, Bit>,
-    /// e^x, fm_t raw sign-extended to 32 bits, [`LATENCY`] advances after `x`.
+    /// e^x, fm_t raw sign-extended to 32 bits.
     pub y: Signal<Out, Bits<32>>,
-    /// `y` holds a result.
-    pub y_valid: Signal<Out, Bit>,
     sign_w: Constant<Bits<32>>,
     mask_w: Constant<Bits<32>>,
     /// 2^31: flips the sign bit so that unsigned compares order signed values.
@@ -181,7 +115,6 @@ pub struct ExpCore {
     m234: MulU64<4, 3>,
     /// 50 × 50 bits.
     mh: MulU64<4, 4>,
-    valid: [DFF<Bit>; STAGES],
     /// Range flags, stages 1–13.
     ones: [DFF<Bit>; 13],
     zero: [DFF<Bit>; 13],
@@ -222,8 +155,7 @@ scalar_axis!(
 );
 
 impl ExpCore {
-    /// The datapath for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
-    /// refused.
+    /// The datapath for `fm`, its ROMs filled from golden's tables; formats outside it are refused.
     pub fn new(fm: Format) -> Result<ExpCore, RtlError> {
         check_format(fm)?;
         let w = fm.width();
@@ -262,12 +194,9 @@ impl ExpCore {
         let sat_from = 1u64 << (i + 22);
         let mut exp = ExpCore {
             clock: Default::default(),
-            reset: Default::default(),
             en: Default::default(),
             x: Default::default(),
-            x_valid: Default::default(),
             y: Default::default(),
-            y_valid: Default::default(),
             sign_w: Constant::new((1u64 << (w - 1)).into()),
             mask_w: Constant::new(((1u64 << w) - 1).into()),
             bias: Constant::new((1u64 << 31).into()),
@@ -284,7 +213,6 @@ impl ExpCore {
             m34: Default::default(),
             m234: Default::default(),
             mh: Default::default(),
-            valid: Default::default(),
             ones: Default::default(),
             zero: Default::default(),
             i1: Default::default(),
@@ -343,11 +271,7 @@ pub fn verilog(fm: Format) -> Result<String, RtlError> {
 impl Logic for ExpCore {
     #[hdl_gen]
     fn update(&mut self) {
-        // Every register holds unless the pipeline advances.
-        for k in 0..15 {
-            self.valid[k].clock.next = self.clock.val();
-            self.valid[k].d.next = self.valid[k].q.val();
-        }
+        // Every register holds unless enabled.
         for k in 0..13 {
             self.ones[k].clock.next = self.clock.val();
             self.ones[k].d.next = self.ones[k].q.val();
@@ -426,10 +350,6 @@ impl Logic for ExpCore {
             bit_cast::<64, 50>(self.eh[2].q.val()) + bit_cast::<64, 128>(self.mh.p.val() >> 52);
 
         if self.advance.val() {
-            self.valid[0].d.next = self.x_valid.val();
-            for k in 1..15 {
-                self.valid[k].d.next = self.valid[k - 1].q.val();
-            }
             self.zero[0].d.next = self.biased.val() < self.zero_below.val();
             self.ones[0].d.next = self.biased.val() >= self.ones_from.val();
             for k in 1..13 {
@@ -477,12 +397,83 @@ impl Logic for ExpCore {
                 self.out.d.next = self.sat_value.val();
             }
         }
+        self.y.next = self.out.q.val();
+    }
+}
+
+/// The unit for one fm_t format: [`ExpCore`] with the contract's ports and a valid bit per stage.
+///
+/// Flow control: every stage advances together when the output register is empty or being read
+/// (`x_ready = (!y_valid || y_ready) && !reset`), as in [`super::gelu`].
+#[derive(LogicBlock)]
+pub struct Exp {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: empties the pipeline.
+    pub reset: Signal<In, Bit>,
+    /// fm_t raw (low W bits read).
+    pub x: Signal<In, Bits<32>>,
+    /// `x` holds a value.
+    pub x_valid: Signal<In, Bit>,
+    /// The unit takes `x` this edge if `x_valid`.
+    pub x_ready: Signal<Out, Bit>,
+    /// e^x, fm_t raw sign-extended to 32 bits.
+    pub y: Signal<Out, Bits<32>>,
+    /// `y` holds a result.
+    pub y_valid: Signal<Out, Bit>,
+    /// The consumer takes `y` this edge if `y_valid`.
+    pub y_ready: Signal<In, Bit>,
+    core: ExpCore,
+    valid: [DFF<Bit>; STAGES],
+    advance: Signal<Local, Bit>,
+}
+
+impl Exp {
+    /// The unit for `fm`, its ROMs filled from golden's tables; formats outside the datapath are
+    /// refused.
+    pub fn new(fm: Format) -> Result<Exp, RtlError> {
+        let mut exp = Exp {
+            clock: Default::default(),
+            reset: Default::default(),
+            x: Default::default(),
+            x_valid: Default::default(),
+            x_ready: Default::default(),
+            y: Default::default(),
+            y_valid: Default::default(),
+            y_ready: Default::default(),
+            core: ExpCore::new(fm)?,
+            valid: Default::default(),
+            advance: Default::default(),
+        };
+        exp.connect_all();
+        Ok(exp)
+    }
+}
+
+impl Logic for Exp {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for k in 0..15 {
+            self.valid[k].clock.next = self.clock.val();
+            self.valid[k].d.next = self.valid[k].q.val();
+        }
+        self.advance.next = !self.valid[14].q.val() || self.y_ready.val();
+        self.x_ready.next = self.advance.val() && !self.reset.val();
+        self.core.clock.next = self.clock.val();
+        self.core.en.next = self.advance.val();
+        self.core.x.next = self.x.val();
+        if self.advance.val() {
+            self.valid[0].d.next = self.x_valid.val();
+            for k in 1..15 {
+                self.valid[k].d.next = self.valid[k - 1].q.val();
+            }
+        }
         if self.reset.val() {
             for k in 0..15 {
                 self.valid[k].d.next = false;
             }
         }
-        self.y.next = self.out.q.val();
+        self.y.next = self.core.y.val();
         self.y_valid.next = self.valid[14].q.val();
     }
 }

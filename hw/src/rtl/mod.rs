@@ -11,6 +11,7 @@ use rust_hdl::prelude::*;
 
 use crate::arch::ArchConfig;
 
+pub mod attn_av;
 pub mod axis;
 #[cfg(test)]
 pub(crate) mod bench;

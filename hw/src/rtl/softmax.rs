@@ -52,10 +52,9 @@
 //!   does, with its `en` driven by this unit's advance and its valid chain carrying the finished rows
 //!   (its `out_valid` is `y_valid`).
 //! - exp is [`ExpCore`], exp's datapath with an `en` input, as recip's [`Divider`]: both advance
-//!   with this unit's pipeline. Its `x_valid` is held high (bubbles and beats alike enter it; this
-//!   unit's own valid chain says which are real); its `y_valid` (high whenever a real beat leaves it)
-//!   is folded into the divider's `in_valid`. The exp unit's valid/ready ports would have to be read
-//!   back in this block's one `always`, which Verilator sees as a combinational loop (UNOPTFLAT).
+//!   with this unit's pipeline, and this unit's own valid chain (cleared by reset) says which of the
+//!   values leaving exp are real. The exp unit's valid/ready ports would have to be read back in this
+//!   block's one `always`, which Verilator sees as a combinational loop (UNOPTFLAT).
 //! - `recip(s)` is computed only for the value that leaves on `last`, but the divider is a pipeline
 //!   taking a value per cycle anyway; `m` and the slot ride along in a 66-stage delay line.
 //! - No forwarding from the write-back to the read: it would shorten [`RECURRENCE`] by one cycle at
@@ -332,9 +331,7 @@ impl Logic for Softmax {
         }
         // Levels 0–14: exp, always fed, advancing with this pipeline.
         self.exp.clock.next = self.clock.val();
-        self.exp.reset.next = self.reset.val();
         self.exp.x.next = self.arg.val();
-        self.exp.x_valid.next = true;
         self.exp.en.next = self.advance.val();
         // Levels 15, 16: ⌊s·e⌋.
         self.mul.clock.next = self.clock.val();
@@ -356,15 +353,13 @@ impl Logic for Softmax {
                 self.m_mem[i].d.next = self.m_new[16].q.val();
             }
         }
-        // Levels 17–82: recip(s) of a finished row (exp's y_valid is high whenever a real beat
-        // leaves it).
+        // Levels 17–82: recip(s) of a finished row.
         self.recip.clock.next = self.clock.val();
         self.recip.reset.next = self.reset.val();
         self.recip.en.next = self.advance.val();
         self.recip.a.next = self.one_w.val();
         self.recip.b.next = self.s_next.val();
-        self.recip.in_valid.next =
-            self.valid[16].q.val() && self.last_p[16].q.val() && self.exp.y_valid.val();
+        self.recip.in_valid.next = self.valid[16].q.val() && self.last_p[16].q.val();
 
         if self.advance.val() {
             self.valid[0].d.next = self.x_valid.val();
