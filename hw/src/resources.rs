@@ -148,6 +148,7 @@ fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
         RtlUnit::Softmax => softmax(numerics.fm),
         RtlUnit::QkScores => qk_scores(arch),
         RtlUnit::Layernorm => layernorm(numerics.fm, arch),
+        RtlUnit::AttnAv => attn_av(numerics.fm, arch),
     };
     parts.with_pad(pad)
 }
@@ -345,6 +346,37 @@ fn qk_scores(arch: &ArchConfig) -> Parts {
         // wiring, so only the BEAT products of each lane take DSPs. Another scale would add 4 a lane.
         dsp: 4 * p * beat,
         width: 128 * p,
+    }
+}
+
+/// `attn_av`: per lane an exp (fed one head a cycle), the probability product ⌊e·recip_sum⌋, BEAT
+/// products ⌊V·p⌋, the head slots and p registers, and BEAT accumulator RAMs (32 × 32 bits, LUTRAM);
+/// the V beat's delay line beside exp is shared by the lanes.
+fn attn_av(fm: Format, arch: &ArchConfig) -> Parts {
+    let w = u64::from(fm.width());
+    let (p, beat) = (arch.attn_lanes as u64, arch.beat as u64);
+    let (mul_ff, mul_arith) = (4 * 32 + 32, 64 + 2 * 32);
+    let (tag_ff, tag_srl) = delay(32 + 4, u64::from(crate::rtl::exp::LATENCY));
+    let lane = Parts {
+        // The products, four head slots (s − m, recip_sum), four p registers, the output slice.
+        ff: (beat + 1) * mul_ff + 4 * 64 + 4 * 32 + beat * 32 + tag_ff,
+        // s − m per head, the accumulators' adds and wraps, p's wrap, the output mux.
+        arith: (beat + 1) * mul_arith + 32 + beat * (32 + w) + w + beat * 32,
+        rom256: 0,
+        // A 32 × 32-bit accumulator RAM: Yosys 0.23 spends three RAM32M16 (24 LUTs) on each.
+        srl: tag_srl + beat * 39,
+        dsp: 4 * (beat + 1),
+        width: 32 * beat,
+    }
+    .plus(exp(fm));
+    let (v_ff, v_srl) = delay(32 * beat, 18);
+    Parts {
+        ff: p * lane.ff + v_ff + 32 * beat,
+        arith: p * lane.arith,
+        rom256: p * lane.rom256,
+        srl: p * lane.srl + v_srl,
+        dsp: p * lane.dsp,
+        width: 32 * beat,
     }
 }
 

@@ -51,6 +51,12 @@ const LAYERNORM_HARNESS: (&str, &str) = (
     include_str!("../../templates/verilog/harness/tb_layernorm.cpp.in"),
 );
 
+/// softmax(S)·V's harness (the loop's flags rebuilt from the staggered rows).
+const ATTN_AV_HARNESS: (&str, &str) = (
+    "harness/tb_attn_av.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_attn_av.cpp.in"),
+);
+
 /// Files rendered once each with the design's variables.
 const PROJECT: [(&str, &str); 4] = [
     (
@@ -200,6 +206,21 @@ pub fn project(
                     .set("lanes", design.arch.attn_lanes)
                     .set("beat", design.arch.beat);
                 QK_SCORES_HARNESS
+            }
+            RtlUnit::AttnAv => {
+                let layout =
+                    hw::rtl::attn_av::BeatLayout::new(design.arch.attn_lanes, design.arch.beat);
+                v.set("tokens", design.tokens())
+                    .set("dim", design.model.embed_dim)
+                    .set("heads", design.model.heads)
+                    .set("lanes", design.arch.attn_lanes)
+                    .set("beat", design.arch.beat)
+                    .set("beat_words", layout.bits.div_ceil(32))
+                    .set("scores_at", layout.scores / 32)
+                    .set("recip_at", layout.recip_sum / 32)
+                    .set("max_at", layout.max / 32)
+                    .set("flags_at", layout.load / 32);
+                ATTN_AV_HARNESS
             }
             RtlUnit::Layernorm => {
                 v.set("dim", design.model.embed_dim)

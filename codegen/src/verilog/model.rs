@@ -1,9 +1,9 @@
 //! The simulator's cycle count for one vector group of a unit, run gap-free: what each Verilator
 //! harness is held to.
 
-use hw::rtl::layernorm;
 use hw::rtl::softmax::{self, Issue};
 use hw::rtl::RtlUnit;
+use hw::rtl::{attn_av, layernorm};
 use sim::units::standalone::stream_cycles;
 
 use crate::design::Design;
@@ -52,6 +52,21 @@ pub fn cycles(unit: RtlUnit, group: &Group, design: &Design) -> u64 {
             stream_cycles(unit.name(), beats, 1, depth, move |k| {
                 layernorm::slot_emits(k as usize % slots, per)
             })
+        }
+        // sim's compute loop (units::attn_av): nb·N·D/BEAT beats at II 1, a row's D/BEAT output beats
+        // on the beats of the key that finishes it; counted to the last output beat (the loop's last
+        // keys may emit nothing).
+        RtlUnit::AttnAv => {
+            let (n, p) = (design.tokens(), arch.attn_lanes);
+            let per = design.model.embed_dim / arch.beat;
+            let emits = move |k: u64| {
+                let key = (k as usize / per) % n;
+                let b = k as usize / (per * n);
+                attn_av::output_lane(b, key, p, n).is_some()
+            };
+            let all = attn_av::iterations(n, p, per);
+            let beats = (0..all).rev().find(|&k| emits(k)).map_or(0, |k| k + 1);
+            stream_cycles(unit.name(), beats, 1, depth, emits)
         }
         // sim's compute loop (units::qk_scores): nb·N·D/BEAT beats at II 1, the lanes' scores at the
         // last beat of every key.

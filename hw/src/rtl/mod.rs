@@ -90,6 +90,8 @@ pub enum RtlUnit {
     QkScores,
     /// [`layernorm`]: both passes over a token, `arch.beat` elements a beat.
     Layernorm,
+    /// [`attn_av`]: softmax(S)·V's P lanes, the probabilities formed from the raw scores.
+    AttnAv,
 }
 
 /// A unit's AXI-Stream top for one design point.
@@ -107,7 +109,7 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 9] = [
+    pub const ALL: [RtlUnit; 10] = [
         RtlUnit::Exp,
         RtlUnit::Recip,
         RtlUnit::Sqrt,
@@ -116,6 +118,7 @@ impl RtlUnit {
         RtlUnit::Softmax,
         RtlUnit::Layernorm,
         RtlUnit::QkScores,
+        RtlUnit::AttnAv,
         RtlUnit::Linear,
     ];
 
@@ -131,6 +134,7 @@ impl RtlUnit {
             RtlUnit::Softmax => softmax::MODULE,
             RtlUnit::QkScores => qk_scores::MODULE,
             RtlUnit::Layernorm => layernorm::MODULE,
+            RtlUnit::AttnAv => attn_av::MODULE,
         }
     }
 
@@ -151,6 +155,7 @@ impl RtlUnit {
             RtlUnit::Softmax => softmax::LATENCY,
             RtlUnit::QkScores => qk_scores::LATENCY,
             RtlUnit::Layernorm => layernorm::LATENCY,
+            RtlUnit::AttnAv => attn_av::LATENCY,
         }
     }
 
@@ -167,6 +172,7 @@ impl RtlUnit {
             RtlUnit::Softmax => ("arch.depth.softmax", arch.depth.softmax),
             RtlUnit::QkScores => ("arch.depth.qk_scores", arch.depth.qk_scores),
             RtlUnit::Layernorm => ("arch.depth.layernorm", arch.depth.layernorm),
+            RtlUnit::AttnAv => ("arch.depth.attn_av", arch.depth.attn_av),
         }
     }
 
@@ -239,6 +245,10 @@ impl RtlUnit {
                         eps: fm.from_f64(model.layernorm_eps).unwrap_or(0),
                     };
                     layernorm::axis_verilog(cfg, arch.beat, pad, &module)?
+                }
+                RtlUnit::AttnAv => {
+                    let shape = (model.heads, model.embed_dim);
+                    attn_av::axis_verilog(fm, (arch.attn_lanes, arch.beat), shape, pad, &module)?
                 }
             })
         })?;
