@@ -17,6 +17,7 @@ pub(crate) mod bench;
 pub mod div;
 pub mod divider;
 pub mod exp;
+pub mod gating;
 pub mod gelu;
 pub mod layernorm;
 pub mod linear;
