@@ -66,8 +66,10 @@
 //!   free, so every token has the same latency. Other beats only fill the MAC pipeline, whose
 //!   accumulators are free again the cycle after a token's last beat. `x_ready` thus depends on the
 //!   offered `last` flag (AXI-Stream allows TREADY to depend on TVALID/TDATA).
-//! - **One divider for both gate values**, fed on consecutive cycles (g1 in the cycle the engine ends,
-//!   g2 the next, from a register that frees the engine for the next token of its parity); the expert
+//! - **One divider for both gate values**, fed on consecutive cycles (g1 the cycle after the engine's
+//!   last step, g2 the next, from a register that frees the engine for the next token of its parity;
+//!   the engine's final sum is a register rather than its combinational s, which costs a cycle but
+//!   keeps Verilator from seeing a combinational loop through the engine's `en`); the expert
 //!   indices and which-quotient ride beside it in a 66-deep delay line, since up to three tokens are in
 //!   the divider at once.
 //! - Flow control as gelu's: one global advance `!y_valid || y_ready`; every register (the scan, the
@@ -80,9 +82,9 @@
 //! Timing ([`LATENCY`], [`token_gap`], [`token_ii`], [`cycles`]): with the edge that accepts a token's
 //! `last` beat as edge 1, the logits are in the accumulators after edge 5, scan step k feeds the Exp in
 //! cycle 6 + k, its result is banked at edge 22 + k, engine step j starts in cycle 22 + 3j, the final
-//! sum is formed in cycle 21 + 3E and goes into the divider with exp(0) (g1), the next cycle with the
-//! top-2 numerator (g2); the quotients come out 66 cycles later and the output register is loaded one
-//! edge after g2: [`latency`]`(E)` = 89 + 3E = 137 for E = 16. A token is accepted every
+//! sum is formed in cycle 21 + 3E, registered, and goes into the divider with exp(0) (g1) in cycle
+//! 22 + 3E, the next cycle with the top-2 numerator (g2); the quotients come out 66 cycles later and
+//! the output register is loaded one edge after g2: [`latency`]`(E)` = 90 + 3E = 138 for E = 16. A token is accepted every
 //! `max(D/BEAT, token_gap(E))` cycles.
 //!
 //! Verification: the tests below drive the AXI-Stream top exactly as a harness does ([`tests`]'s
@@ -123,7 +125,8 @@ pub const STEP: u32 = MUL_FM_LATENCY + 1;
 /// Clock edges from the edge that accepts a token's `last` beat to the edge after which `y_valid`
 /// presents its result: the MACs (5), the capture into the bank (1), the Exp behind the scan (15),
 /// the engine's bank (1), E − 1 recurrence steps of [`STEP`] cycles and the last step's product (2),
-/// the Divider (66), g2 a cycle after g1 (1), the output register (1). 89 + 3E.
+/// the final sum's register (1), the Divider (66), g2 a cycle after g1 (1), the output register (1).
+/// 90 + 3E.
 pub const fn latency(experts: usize) -> u32 {
     MAC_STAGES
         + 1
@@ -131,12 +134,13 @@ pub const fn latency(experts: usize) -> u32 {
         + 1
         + STEP * (experts as u32 - 1)
         + MUL_FM_LATENCY
+        + 1
         + DIVIDER_LATENCY
         + 1
         + 1
 }
 
-/// [`latency`] of the instantiated unit: 137.
+/// [`latency`] of the instantiated unit: 138.
 pub const LATENCY: u32 = latency(EXPERTS);
 
 /// Fewest cycles between the acceptance of two tokens' `last` beats: the scan needs E + 1 cycles
@@ -187,7 +191,8 @@ const _: () = assert!(exp::LATENCY == 15 && DIVIDER_LATENCY == 66 && STEP == 3);
 /// numerator (with the indices `wi`); the write of expert 0 starts the sum (s = 0, golden's reset). The
 /// step of expert j reads `ex[j]` in its phase 0, when it has been written (the Exp's results come
 /// once per cycle, the steps once per three); the MulFm's product of `s·ex[j]` is ready in phase 2,
-/// where the new s is formed (`s_fin`, also an output: `fin` marks the last one) and registered.
+/// where the new s is formed and registered; the last one is also registered apart as `s_fin` (with
+/// `fin`, a cycle after its step), since the next token of this engine may restart `s` at that edge.
 #[derive(LogicBlock)]
 pub struct GateSum<const E: usize> {
     /// Clock.
@@ -217,7 +222,7 @@ pub struct GateSum<const E: usize> {
     sign_w: Constant<Bits<32>>,
     mask_w: Constant<Bits<32>>,
     one_w: Constant<Bits<32>>,
-    unit_bit: Constant<Bits<32>>,
+    unit_bit: Constant<Bits<E>>,
     k_gate: Constant<Bits<8>>,
     k_last: Constant<Bits<8>>,
     k_zero: Constant<Bits<8>>,
@@ -233,8 +238,12 @@ pub struct GateSum<const E: usize> {
     j: DFF<Bits<8>>,
     ph: DFF<Bits<2>>,
     act: DFF<Bit>,
-    rsel: Signal<Local, Bits<32>>,
-    wsel: Signal<Local, Bits<32>>,
+    /// The final sum and its flag, registered: outputs that are plain register reads (see `update`).
+    finr: DFF<Bit>,
+    sfr: DFF<Bits<32>>,
+    rsel: Signal<Local, Bits<E>>,
+    wsel: Signal<Local, Bits<E>>,
+    last_step: Signal<Local, Bit>,
     e_rd: Signal<Local, Bits<32>>,
     n_rd: Signal<Local, Bit>,
     s_pre: Signal<Local, Bits<32>>,
@@ -277,8 +286,11 @@ impl<const E: usize> GateSum<E> {
             j: Default::default(),
             ph: Default::default(),
             act: Default::default(),
+            finr: Default::default(),
+            sfr: Default::default(),
             rsel: Default::default(),
             wsel: Default::default(),
+            last_step: Default::default(),
             e_rd: Default::default(),
             n_rd: Default::default(),
             s_pre: Default::default(),
@@ -296,7 +308,7 @@ impl<const E: usize> Logic for GateSum<E> {
             self.ng[i].clock.next = self.clock.val();
             self.ng[i].d.next = self.ng[i].q.val();
         }
-        dff_setup!(self, clock, e2r, idxr, s, j, ph, act);
+        dff_setup!(self, clock, e2r, idxr, s, j, ph, act, finr, sfr);
         // The step's entry (a one-hot decode: rust-hdl indices may only be loop variables).
         self.rsel.next = self.unit_bit.val() << self.j.q.val();
         self.e_rd.next = 0.into();
@@ -318,15 +330,23 @@ impl<const E: usize> Logic for GateSum<E> {
         }
         self.s_new.next =
             ((self.s_pre.val() & self.mask_w.val()) ^ self.sign_w.val()) - self.sign_w.val();
-        self.fin.next = self.act.q.val()
+        self.last_step.next = self.act.q.val()
             && self.ph.q.val() == self.ph_last.val()
             && self.j.q.val() == self.k_last.val();
-        self.s_fin.next = self.s_new.val();
+        // Registered, so that no output depends on an input within this block's one `always`:
+        // Verilator sees a block as a whole, and the unit drives `en` from logic that reads `s_fin`
+        // (UNOPTFLAT).
+        self.fin.next = self.finr.q.val();
+        self.s_fin.next = self.sfr.q.val();
         self.e2.next = self.e2r.q.val();
         self.idx.next = self.idxr.q.val();
 
         self.wsel.next = self.unit_bit.val() << self.wk.val();
         if self.en.val() {
+            self.finr.d.next = self.last_step.val();
+            if self.last_step.val() {
+                self.sfr.d.next = self.s_new.val();
+            }
             if self.act.q.val() {
                 self.ph.d.next = self.ph.q.val() + self.ph_one.val();
                 if self.ph.q.val() == self.ph_last.val() {
@@ -361,6 +381,7 @@ impl<const E: usize> Logic for GateSum<E> {
         }
         if self.reset.val() {
             self.act.d.next = false;
+            self.finr.d.next = false;
         }
     }
 }
@@ -1551,12 +1572,12 @@ mod tests {
 
     #[test]
     fn timing_constants() {
-        assert_eq!(LATENCY, 137);
+        assert_eq!(LATENCY, 138);
         assert_eq!(token_gap(EXPERTS), 24);
         assert_eq!(token_ii(24, EXPERTS), 24);
         assert_eq!(token_ii(2, EXPERTS), 24);
         assert_eq!(token_ii(25, EXPERTS), 25);
-        assert_eq!(cycles(129, 24, EXPERTS, LATENCY), 129 * 24 + 137);
+        assert_eq!(cycles(129, 24, EXPERTS, LATENCY), 129 * 24 + 138);
         assert_eq!(BeatLayout::new(8, 16).bits, 2336);
     }
 
