@@ -3,20 +3,20 @@
 //! insertion and the two gate values `exp(fm_t(l − m)) / s`, bit-exact with golden's `gating`.
 //!
 //! ```text
-//!             ┌──────────────────────────────────────── Gating<BEAT, E> ─────────────────────────────────────────┐
-//!  x[BEAT] ──►│ 1–3 ⌊x·w / 2^Fw⌋      4 adder tree   5 acc[e] (first ?     6 capture: bank[e] = wrap_W(acc[e])     │
-//!  w[E·BEAT] ►│   per weight (linear's   per expert    Σ : acc + Σ)          (a shift register), scan starts      │
-//!  first ────►│   XLane + Mac)                                                                                    │
-//!  last ─────►│ scan, one expert per cycle (k = 0..E−1), then one more (k = E):                                   │
-//!  x_valid ──►│   l = bank[0]; new max gt = l > m; arg = gt ? m − l : l − m; m = max; top-2 insertion (strict >)  │
-//!  x_ready ◄──│   k = E: arg = b1 − m (the second gate value's numerator)                                        │
-//!  reset ────►│ Exp (15 stages, one argument per cycle) ─► the bank of engine `token parity`: ex[k], neg[k], e2   │
-//!             │ engine (GateSum, two of them, tokens alternate): one expert per 3 cycles,                        │
-//!             │   s = neg ? wrap_W(⌊s·e⌋ + 1) : wrap_W(s + e)   (MulFm, 2 cycles, + the s register)                │
-//!  e1, e2 ◄───│ Divider (66): g1 = exp(0) / s, next cycle g2 = e2 / s; indices ride beside it                     │
-//!  g1, g2 ◄───│ output register: e1, e2, g1, g2                                                                 │
-//!  y_valid ◄──│                                                                                                  │
-//!  y_ready ──►└──────────────────────────────────────────────────────────────────────────────────────────────────┘
+//!             ┌────────────────────────────────────── Gating<BEAT, E> ───────────────────────────────────────┐
+//!  x[BEAT] ──►│ 1–3 ⌊x·w / 2^Fw⌋ per weight   4 adder tree    5 acc[e] = first ? Σ : acc + Σ                 │
+//!  w[E·BEAT] ►│   (linear's XLane + Mac)       per expert      6 capture bank[e] = wrap_W(acc[e]), scan      │
+//!  first ────►│ scan, one expert per cycle (k = 0..E−1), then k = E:                                         │
+//!  last ─────►│   l = bank[0] (a shift register); gt = l > m; arg = gt ? m − l : l − m; m = max(m, l);       │
+//!  x_valid ──►│   top-2 insertion (strict >); k = E: arg = b1 − m (the top-2 numerator's argument)           │
+//!  x_ready ◄──│ Exp (15 stages, one argument per cycle) ─► the bank of engine (token parity): ex[k], neg[k]  │
+//!  reset ────►│ engines (GateSum × 2, tokens alternate), one expert per 3 cycles:                            │
+//!             │   s = neg ? wrap_W(⌊s·e⌋ + 1) : wrap_W(s + e)   (MulFm 2 cycles + the s register)            │
+//!  e1, e2 ◄───│ final s registered ─► Divider (66): g1 = exp(0) / s, next cycle g2 = e2 / s                  │
+//!  g1, g2 ◄───│   (indices and g1/g2 tag ride beside it) ─► output register e1, e2, g1, g2                   │
+//!  y_valid ◄──│                                                                                              │
+//!  y_ready ──►│                                                                                              │
+//!             └──────────────────────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! One accepted beat carries `x[d..d + BEAT]` of a token (fm_t raws in 32-bit containers, low W bits
 //! read) and the matching weights of every expert, `w[e·BEAT + j] = w_gate[e][d + j]` (wt_linear_t raws
