@@ -149,6 +149,7 @@ fn parts(unit: RtlUnit, numerics: &Numerics, arch: &ArchConfig) -> Parts {
         RtlUnit::QkScores => qk_scores(arch),
         RtlUnit::Layernorm => layernorm(numerics.fm, arch),
         RtlUnit::AttnAv => attn_av(numerics.fm, arch),
+        RtlUnit::Gating => gating(numerics, arch),
     };
     parts.with_pad(pad)
 }
@@ -378,6 +379,34 @@ fn attn_av(fm: Format, arch: &ArchConfig) -> Parts {
         dsp: p * lane.dsp,
         width: 32 * beat,
     }
+}
+
+/// `gating`: E·BEAT MACs (linear's: |x|·|w| as two 16×16 products, sign, floor) with an adder tree
+/// and accumulator per expert, the scan (running max, exp's argument, top-2 insertion), one exp, two
+/// sum engines (a bank of E exps and a [`MulFm`](crate::rtl::mul::MulFm) each) and recip's divider.
+fn gating(numerics: &Numerics, arch: &ArchConfig) -> Parts {
+    let w = u64::from(numerics.fm.width());
+    let wt = u64::from(numerics.wt_linear.width());
+    let (beat, e) = (arch.beat as u64, crate::rtl::gating::EXPERTS as u64);
+    let macs = e * beat;
+    let mac_ff = (wt + 1) + 2 * 32 + 32;
+    let mac_arith = wt + 48 + 64;
+    let (mul_ff, mul_arith) = (4 * 32 + 32, 64 + 2 * 32);
+    let own = Parts {
+        // MACs, per expert its tree sum, accumulator and captured logit; the scan's registers; two
+        // engines' banks and products; the outputs.
+        ff: macs * mac_ff + e * 3 * 32 + 8 * 32 + 2 * (e * 32 + mul_ff + 2 * 32) + 4 * 32,
+        arith: macs * mac_arith
+            + e * (beat * 32 + w)
+            + 4 * 33
+            + 2 * (mul_arith + 3 * 32)
+            + 2 * e * 32,
+        rom256: 0,
+        srl: 0,
+        dsp: 2 * macs + 2 * MUL_U32_DSP,
+        width: 128,
+    };
+    own.plus(exp(numerics.fm)).plus(divider(numerics.fm))
 }
 
 /// `layernorm`: BEAT lanes of two [`MulFm`](crate::rtl::mul::MulFm)s with their operand and result

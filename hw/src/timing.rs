@@ -81,6 +81,10 @@ pub struct LoopDepth {
     /// and the β add. Its per-token pause between the passes (the sqrt and division) is its own; the
     /// frame keeps HLS's `layernorm_accumulate` and `layernorm_output` loop depths.
     pub layernorm: u32,
+    /// The standalone gate (`gating`, the RTL top): 138 from a token's last beat to its experts and
+    /// gate values (the MACs, exp, the 16-step sum recurrence, the divider). The frame keeps HLS's
+    /// per-step figures (`gate_logits`, `gate_softmax`, `top_k`, `exp`, `gate_div`).
+    pub gating: u32,
     /// The gate value's ap_fixed division. The log gives no figure: 36 cycles is an assumption (a
     /// radix-2 divider over the 32 quotient bits plus a few cycles of I/O); the gating time is within
     /// the 150–250 cycles per token §9 estimates either way.
@@ -117,6 +121,7 @@ impl Default for LoopDepth {
             div: 66,
             softmax: 83,
             layernorm: 6,
+            gating: 138,
             gate_div: 36,
             write_gate_results: 4,
             patch_embed: 33,

@@ -57,6 +57,12 @@ const ATTN_AV_HARNESS: (&str, &str) = (
     include_str!("../../templates/verilog/harness/tb_attn_av.cpp.in"),
 );
 
+/// The gate's harness (w_gate streamed beside every token's beats).
+const GATING_HARNESS: (&str, &str) = (
+    "harness/tb_gating.cpp.in",
+    include_str!("../../templates/verilog/harness/tb_gating.cpp.in"),
+);
+
 /// Files rendered once each with the design's variables.
 const PROJECT: [(&str, &str); 4] = [
     (
@@ -221,6 +227,17 @@ pub fn project(
                     .set("max_at", layout.max / 32)
                     .set("flags_at", layout.load / 32);
                 ATTN_AV_HARNESS
+            }
+            RtlUnit::Gating => {
+                let layout =
+                    hw::rtl::gating::BeatLayout::new(design.arch.beat, design.model.experts);
+                v.set("dim", design.model.embed_dim)
+                    .set("experts", design.model.experts)
+                    .set("beat", design.arch.beat)
+                    .set("beat_words", layout.bits.div_ceil(32))
+                    .set("w_at", layout.w)
+                    .set("flags_at", layout.flags);
+                GATING_HARNESS
             }
             RtlUnit::Layernorm => {
                 v.set("dim", design.model.embed_dim)

@@ -3,7 +3,7 @@
 
 use hw::rtl::softmax::{self, Issue};
 use hw::rtl::RtlUnit;
-use hw::rtl::{attn_av, layernorm};
+use hw::rtl::{attn_av, gating, layernorm};
 use sim::units::standalone::stream_cycles;
 
 use crate::design::Design;
@@ -67,6 +67,15 @@ pub fn cycles(unit: RtlUnit, group: &Group, design: &Design) -> u64 {
             let all = attn_av::iterations(n, p, per);
             let beats = (0..all).rev().find(|&k| emits(k)).map_or(0, |k| k + 1);
             stream_cycles(unit.name(), beats, 1, depth, emits)
+        }
+        // A token a case, its D/BEAT beats gap-free unless the gate's own spacing between tokens is
+        // longer: one iteration per token at that II, the result `depth` after the token's last beat.
+        RtlUnit::Gating => {
+            let per = (design.model.embed_dim / arch.beat) as u32;
+            let ii = gating::token_ii(per, design.model.experts);
+            stream_cycles(unit.name(), group.len() as u64, ii, depth + per - 1, |_| {
+                true
+            })
         }
         // sim's compute loop (units::qk_scores): nb·N·D/BEAT beats at II 1, the lanes' scores at the
         // last beat of every key.

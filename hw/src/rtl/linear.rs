@@ -96,7 +96,7 @@ pub struct XLane {
 }
 
 impl XLane {
-    fn new(fm: Format) -> XLane {
+    pub(crate) fn new(fm: Format) -> XLane {
         let w = fm.width();
         XLane {
             clock: Default::default(),
@@ -162,7 +162,7 @@ pub struct Mac {
 }
 
 impl Mac {
-    fn new(wt: Format) -> Mac {
+    pub(crate) fn new(wt: Format) -> Mac {
         let w = wt.width();
         // ap_ufixed: no sign bit, so the wrap is a plain mask (and |w| = w).
         let sign = if wt.is_signed() { 1u64 << (w - 1) } else { 0 };

@@ -18,6 +18,7 @@ pub(crate) mod bench;
 pub mod div;
 pub mod divider;
 pub mod exp;
+pub mod gating;
 pub mod gelu;
 pub mod layernorm;
 pub mod linear;
@@ -92,6 +93,8 @@ pub enum RtlUnit {
     Layernorm,
     /// [`attn_av`]: softmax(S)·V's P lanes, the probabilities formed from the raw scores.
     AttnAv,
+    /// [`gating`]: the MoE gate's logits, softmax, top-2 and gate values, a token per D/BEAT beats.
+    Gating,
 }
 
 /// A unit's AXI-Stream top for one design point.
@@ -109,7 +112,7 @@ pub struct Top {
 
 impl RtlUnit {
     /// Every unit with RTL, leaves first.
-    pub const ALL: [RtlUnit; 10] = [
+    pub const ALL: [RtlUnit; 11] = [
         RtlUnit::Exp,
         RtlUnit::Recip,
         RtlUnit::Sqrt,
@@ -119,6 +122,7 @@ impl RtlUnit {
         RtlUnit::Layernorm,
         RtlUnit::QkScores,
         RtlUnit::AttnAv,
+        RtlUnit::Gating,
         RtlUnit::Linear,
     ];
 
@@ -135,6 +139,7 @@ impl RtlUnit {
             RtlUnit::QkScores => qk_scores::MODULE,
             RtlUnit::Layernorm => layernorm::MODULE,
             RtlUnit::AttnAv => attn_av::MODULE,
+            RtlUnit::Gating => gating::MODULE,
         }
     }
 
@@ -156,6 +161,7 @@ impl RtlUnit {
             RtlUnit::QkScores => qk_scores::LATENCY,
             RtlUnit::Layernorm => layernorm::LATENCY,
             RtlUnit::AttnAv => attn_av::LATENCY,
+            RtlUnit::Gating => gating::LATENCY,
         }
     }
 
@@ -173,6 +179,7 @@ impl RtlUnit {
             RtlUnit::QkScores => ("arch.depth.qk_scores", arch.depth.qk_scores),
             RtlUnit::Layernorm => ("arch.depth.layernorm", arch.depth.layernorm),
             RtlUnit::AttnAv => ("arch.depth.attn_av", arch.depth.attn_av),
+            RtlUnit::Gating => ("arch.depth.gating", arch.depth.gating),
         }
     }
 
@@ -249,6 +256,10 @@ impl RtlUnit {
                 RtlUnit::AttnAv => {
                     let shape = (model.heads, model.embed_dim);
                     attn_av::axis_verilog(fm, (arch.attn_lanes, arch.beat), shape, pad, &module)?
+                }
+                RtlUnit::Gating => {
+                    let shape = (arch.beat, model.experts);
+                    gating::axis_verilog(fm, numerics.wt_linear, shape, pad, &module)?
                 }
             })
         })?;
