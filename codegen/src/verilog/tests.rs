@@ -175,8 +175,20 @@ fn a_flipped_result_and_a_wrong_cycle_count_are_reported() {
     assert!(gelu.result.line.starts_with("FAIL gelu"));
 }
 
+/// The units Yosys maps in well under a minute each. softmax, qk_scores, attn_av, layernorm and gating
+/// take it 3 to 16 minutes each on two cores, too long for the suite: `edgemoe synth` runs them (the
+/// figures are in the issue notes), as it runs the presets' linear tiles.
+const QUICK_TO_SYNTHESISE: [RtlUnit; 6] = [
+    RtlUnit::Exp,
+    RtlUnit::Recip,
+    RtlUnit::Sqrt,
+    RtlUnit::Div,
+    RtlUnit::Gelu,
+    RtlUnit::Linear,
+];
+
 #[test]
-fn synthesis_maps_every_unit_and_its_products_to_dsps() {
+fn synthesis_maps_the_quick_units_and_their_products_to_dsps() {
     let Some(yosys) = tool(Yosys::find()) else {
         return;
     };
@@ -188,7 +200,7 @@ fn synthesis_maps_every_unit_and_its_products_to_dsps() {
         arch: &arch,
         board: &board,
     };
-    let built = units(&design, &RtlUnit::ALL, 1).expect("the RTL builds");
+    let built = units(&design, &QUICK_TO_SYNTHESISE, 1).expect("the RTL builds");
     let dir = scratch("rtl-synth");
     project(&design, "synth", &built)
         .expect("templates render")
