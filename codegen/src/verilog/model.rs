@@ -1,9 +1,8 @@
-//! The simulator's cycle count for one vector group of a unit, run gap-free: what each Verilator
-//! harness is held to.
+//! The simulator's cycle count for one vector group of a unit, run gap-free in the unit's own input
+//! schedule: what each Verilator harness is held to.
 
 use hw::rtl::softmax::{self, Issue};
-use hw::rtl::RtlUnit;
-use hw::rtl::{attn_av, gating, layernorm};
+use hw::rtl::{attn_av, gating, layernorm, RtlUnit};
 use sim::units::standalone::stream_cycles;
 
 use crate::design::Design;
