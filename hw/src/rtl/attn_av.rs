@@ -68,7 +68,7 @@
 //!   required (consecutive beats then have different d) and D/BEAT = 1 is refused.
 //! - The output mux picks the emitting lane's freshly added slice (one-hot `emit`), so the row leaves
 //!   in the cycle its last key is added, and lane 0 may restart at the next key.
-//! - Beats travel as 256-bit buses (element e in bits 32e ..) built by [`Pack`] blocks, not arrays:
+//! - Beats travel as 256-bit buses (element e in bits 32e ..) built by [`Place`] blocks, not arrays:
 //!   rust-hdl's Verilog generator resolves only one array index per name (`lanes[o].v[e]` is emitted
 //!   as the undeclared `lanes$0$v[e]`), and `bit_cast` of a loop-indexed element does not compile in
 //!   `#[hdl_gen]`. The buses are sized for [`MAX_BEAT`] = 8; for BEAT < 8 their upper bits are unread.
@@ -88,7 +88,7 @@ use golden::fixed::Format;
 use golden::units::softmax::SoftmaxInfo;
 use rust_hdl::prelude::*;
 
-use super::axis::LatencyPad;
+use super::axis::{LatencyPad, Place};
 use super::exp::{self, ExpCore};
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
@@ -132,39 +132,6 @@ const _: () = assert!(
         && ACC_ADDR_BITS == 5
         && 32 * MAX_BEAT == 256
 );
-
-/// A 32-bit element at its place in a `T`-bit bus (`y = x << 32e`, zero elsewhere).
-///
-/// A block because `#[hdl_gen]` can neither widen a signal picked by a loop variable nor concatenate.
-#[derive(LogicBlock)]
-pub struct Pack<const T: usize> {
-    /// The element.
-    pub x: Signal<In, Bits<32>>,
-    /// The element at its place.
-    pub y: Signal<Out, Bits<T>>,
-    offset: Constant<Bits<32>>,
-    wide: Signal<Local, Bits<T>>,
-}
-
-impl<const T: usize> Pack<T> {
-    /// Element `e` (bits 32e .. 32e + 31).
-    fn new(e: usize) -> Pack<T> {
-        Pack {
-            x: Default::default(),
-            y: Default::default(),
-            offset: Constant::new((32 * e as u64).into()),
-            wide: Default::default(),
-        }
-    }
-}
-
-impl<const T: usize> Logic for Pack<T> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.wide.next = bit_cast::<T, 32>(self.x.val());
-        self.y.next = self.wide.val() << self.offset.val();
-    }
-}
 
 /// One lane: its row's softmax info, the exp that turns its scores into probabilities one head per
 /// cycle, the p registers, BEAT MACs and the accumulator RAMs.
@@ -224,7 +191,7 @@ pub struct AvLane<const BEAT: usize> {
     p_sel: Signal<Local, Bits<32>>,
     sum: [Signal<Local, Bits<32>>; BEAT],
     sum_w: [Signal<Local, Bits<32>>; BEAT],
-    pack: [Pack<256>; BEAT],
+    pack: [Place<256>; BEAT],
     bus: [Signal<Local, Bits<256>>; BEAT],
 }
 
@@ -272,7 +239,7 @@ impl<const BEAT: usize> AvLane<BEAT> {
             p_sel: Default::default(),
             sum: std::array::from_fn(|_| Default::default()),
             sum_w: std::array::from_fn(|_| Default::default()),
-            pack: std::array::from_fn(Pack::new),
+            pack: std::array::from_fn(Place::new),
             bus: std::array::from_fn(|_| Default::default()),
         }
     }
@@ -471,7 +438,7 @@ pub struct AttnAv<const P: usize, const BEAT: usize> {
     accept: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     v_x: [Signal<Local, Bits<32>>; BEAT],
-    pack_v: [Pack<256>; BEAT],
+    pack_v: [Place<256>; BEAT],
     bus_v: [Signal<Local, Bits<256>>; BEAT],
     pick: [Signal<Local, Bits<256>>; P],
     chain: [Signal<Local, Bits<256>>; P],
@@ -623,7 +590,7 @@ impl<const P: usize, const BEAT: usize> AttnAv<P, BEAT> {
             accept: Default::default(),
             take: Default::default(),
             v_x: std::array::from_fn(|_| Default::default()),
-            pack_v: std::array::from_fn(Pack::new),
+            pack_v: std::array::from_fn(Place::new),
             bus_v: std::array::from_fn(|_| Default::default()),
             pick: std::array::from_fn(|_| Default::default()),
             chain: std::array::from_fn(|_| Default::default()),
@@ -857,7 +824,7 @@ pub struct AttnAvAxis<const P: usize, const BEAT: usize, const TIN: usize, const
     /// AXI-Stream TREADY of the output beat.
     pub m_axis_tready: Signal<In, Bit>,
     unit: AttnAv<P, BEAT>,
-    pack: [Pack<TOUT>; BEAT],
+    pack: [Place<TOUT>; BEAT],
     chain: [Signal<Local, Bits<TOUT>>; BEAT],
     pad: LatencyPad<TOUT>,
     scores_at: Constant<Bits<32>>,
@@ -896,7 +863,7 @@ impl<const P: usize, const BEAT: usize, const TIN: usize, const TOUT: usize>
             m_axis_tvalid: Default::default(),
             m_axis_tready: Default::default(),
             unit,
-            pack: std::array::from_fn(Pack::new),
+            pack: std::array::from_fn(Place::new),
             chain: std::array::from_fn(|_| Default::default()),
             pad: LatencyPad::new(pad, pad).map_err(|detail| RtlError::Bug {
                 unit: MODULE,

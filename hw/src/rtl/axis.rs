@@ -122,6 +122,43 @@ impl<const B: usize> Logic for LatencyPad<B> {
     }
 }
 
+/// A 32-bit element at its place in a `T`-bit bus: `y = x << 32e`, zero elsewhere.
+///
+/// rust-hdl's Verilog generator resolves one array index per name (`lanes[o].k[e]` comes out as the
+/// undeclared `lanes$0$k[e]`), so a beat cannot be wired element by element into a lane of an array; it
+/// travels as one bus, ORed together from these. And `bit_cast` of an array element indexed by a loop
+/// variable does not compile in `#[hdl_gen]`, so the widening and shift sit in this block, with the
+/// offset a constant.
+#[derive(LogicBlock)]
+pub struct Place<const T: usize> {
+    /// The element.
+    pub x: Signal<In, Bits<32>>,
+    /// The element at its place in the bus.
+    pub y: Signal<Out, Bits<T>>,
+    offset: Constant<Bits<32>>,
+    wide: Signal<Local, Bits<T>>,
+}
+
+impl<const T: usize> Place<T> {
+    /// Element `e` (bits 32e .. 32e + 31).
+    pub fn new(e: usize) -> Place<T> {
+        Place {
+            x: Default::default(),
+            y: Default::default(),
+            offset: Constant::new(((32 * e) as u64).into()),
+            wide: Default::default(),
+        }
+    }
+}
+
+impl<const T: usize> Logic for Place<T> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.wide.next = bit_cast::<T, 32>(self.x.val());
+        self.y.next = self.wide.val() << self.offset.val();
+    }
+}
+
 /// One lane's place in a packed result bus: `out = acc | y << (L·lane)`. Chained lane by lane (each
 /// `acc` the previous lane's `out`), it packs an array of `L`-bit lanes into one `T`-bit AXI-Stream
 /// word; a block of its own because `#[hdl_gen]` cannot widen an array element picked by a loop

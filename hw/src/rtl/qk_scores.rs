@@ -59,6 +59,7 @@
 use golden::fixed::Format;
 use rust_hdl::prelude::*;
 
+use super::axis::Place;
 use super::mul::{MulFm, MUL_FM_LATENCY};
 use super::{on_big_stack, verilog_named, RtlError, CONTAINER_BITS};
 
@@ -93,42 +94,6 @@ const _: () = assert!(
 
 /// Lanes, beat widths and the (P, BEAT) pairs [`verilog`] builds.
 pub const SUPPORTED: [(usize, usize); 3] = [(2, 2), (4, 8), (8, 8)];
-
-/// Element `e` of a beat placed in a 256-bit bus (bits 32e .. 32e + 31, zero elsewhere).
-///
-/// rust-hdl's Verilog generator resolves one array index per name (`lanes[o].k[e]` comes out as the
-/// undeclared `lanes$0$k[e]`), so a beat cannot be wired element by element into a lane of an array;
-/// it travels as one bus instead. And `bit_cast` of an array element indexed by a loop variable does
-/// not compile in `#[hdl_gen]`, so the widening and shift sit in this block, with the offset a constant.
-#[derive(LogicBlock)]
-pub struct Place {
-    /// The element.
-    pub x: Signal<In, Bits<32>>,
-    /// The element at its place in the bus.
-    pub y: Signal<Out, Bits<256>>,
-    offset: Constant<Bits<16>>,
-    wide: Signal<Local, Bits<256>>,
-}
-
-impl Place {
-    /// Element `e` (offset 32e).
-    fn new(e: usize) -> Place {
-        Place {
-            x: Default::default(),
-            y: Default::default(),
-            offset: Constant::new((32 * e as u64).into()),
-            wide: Default::default(),
-        }
-    }
-}
-
-impl Logic for Place {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.wide.next = bit_cast::<256, 32>(self.x.val());
-        self.y.next = self.wide.val() << self.offset.val();
-    }
-}
 
 /// Bits of a beat bus: [`MAX_BEAT`] elements of 32 bits.
 pub const BUS_BITS: usize = 256;
@@ -366,9 +331,9 @@ pub struct QkScores<const P: usize, const BEAT: usize> {
     accept: Signal<Local, Bit>,
     k_x: [Signal<Local, Bits<32>>; BEAT],
     q_x: [Signal<Local, Bits<32>>; BEAT],
-    place_q_x: [Place; BEAT],
-    place_q_r: [Place; BEAT],
-    place_k_r: [Place; BEAT],
+    place_q_x: [Place<BUS_BITS>; BEAT],
+    place_q_r: [Place<BUS_BITS>; BEAT],
+    place_k_r: [Place<BUS_BITS>; BEAT],
     bus_q_x: [Signal<Local, Bits<256>>; BEAT],
     bus_q_r: [Signal<Local, Bits<256>>; BEAT],
     bus_k_r: [Signal<Local, Bits<256>>; BEAT],
