@@ -33,6 +33,7 @@ use std::sync::OnceLock;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -226,6 +227,79 @@ pub fn lines(
     }
     let chart = Lines::new(title, x_label, series);
     write_chart(dir, stem, &chart)
+}
+
+/// A [`front_scatter`] chart: design points on two objectives that are both
+/// minimised, with their Pareto front picked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontScatter {
+    /// Chart title, e.g. `"latency vs DSP: space.toml on zcu102"`.
+    pub title: String,
+    /// x axis description with its unit, e.g. `"DSP slices"`.
+    pub x_label: String,
+    /// y axis description with its unit, e.g. `"frame latency (ms)"`.
+    pub y_label: String,
+    /// A log x axis, for figures that span decades (an error's MSE).
+    pub x_log: bool,
+    /// Points that fit the board.
+    pub feasible: Vec<(f64, f64)>,
+    /// Points that do not fit: drawn hollow and grey rather than dropped, so
+    /// the chart shows what the board rules out.
+    pub infeasible: Vec<(f64, f64)>,
+    /// The front, in any order (it is drawn in x order as a staircase).
+    pub front: Vec<(f64, f64)>,
+    /// The board's capacity on the x axis and its legend text (`"zcu102:
+    /// 2520"`), drawn as a dashed line: an infeasible point left of it is
+    /// over some other resource.
+    pub x_limit: Option<(f64, String)>,
+}
+
+/// Writes `<dir>/<stem>.png` and `<dir>/<stem>.svg` (creating `dir` if
+/// needed) and returns their paths, PNG first.
+///
+/// Axes span the data rather than starting at zero: a front is read by
+/// comparing nearby points, and a zero baseline would squeeze them into a
+/// corner. Large x values switch to thousands like [`stacked_bars`]. The
+/// front is drawn as a staircase (the edge of the region it dominates), so a
+/// point below or left of a step would be a better design.
+///
+/// # Errors
+///
+/// [`PlotError::Empty`] when there are no points at all;
+/// [`PlotError::InvalidInput`] on a non-finite coordinate, a non-positive x
+/// on a log axis, or a stem that is not a plain file name. See [`PlotError`]
+/// for the rest.
+pub fn front_scatter(
+    dir: &Path,
+    stem: &str,
+    chart: &FrontScatter,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let stem_path = check_stem(dir, stem)?;
+    ensure_font(&stem_path)?;
+    let all = || {
+        chart
+            .feasible
+            .iter()
+            .chain(&chart.infeasible)
+            .chain(&chart.front)
+    };
+    if all().next().is_none() {
+        return Err(PlotError::Empty {
+            path: stem_path,
+            reason: "no points".into(),
+        });
+    }
+    let limit = chart.x_limit.as_ref().map(|(x, _)| (*x, 0.0));
+    if let Some(&(x, y)) = all()
+        .chain(limit.as_ref())
+        .find(|(x, y)| !x.is_finite() || !y.is_finite() || (chart.x_log && *x <= 0.0))
+    {
+        return Err(PlotError::InvalidInput {
+            path: stem_path,
+            reason: format!("point ({x}, {y}) cannot be drawn on this chart"),
+        });
+    }
+    write_chart(dir, stem, &Scatter::new(chart))
 }
 
 /// Rejects stems that would escape `dir` or produce hidden/odd file names;
@@ -762,6 +836,424 @@ impl Chart for Lines<'_> {
     }
 }
 
+/// Feasible points: the palette's blue, translucent so that dense clusters
+/// show their density.
+const FEASIBLE: RGBColor = PALETTE[0];
+/// The front: vermillion, the palette's strongest contrast to the blue.
+const FRONT: RGBColor = PALETTE[3];
+const INFEASIBLE: RGBColor = RGBColor(0x9A, 0x9A, 0x9A);
+const LIMIT: RGBColor = RGBColor(0x44, 0x44, 0x44);
+/// Past this multiple of the board's capacity (or of the largest feasible
+/// x, if larger) infeasible points are folded onto the right edge: a space
+/// that reaches 7x the board's DSPs would otherwise squeeze every design
+/// that fits into the left seventh of the chart.
+const FOLD_BEYOND: f64 = 1.5;
+/// Where the axis ends when points are folded, relative to the same bound.
+const FOLD_AT: f64 = 1.25;
+/// A latency range this wide (max/min) gets a log y axis, so the fast end,
+/// where the front lies, is not flattened by a few slow points.
+const LOG_Y_RATIO: f64 = 10.0;
+
+/// (x, y), in the caller's units or, once mapped, the axes'.
+type Point = (f64, f64);
+
+/// [`front_scatter`] input, mapped into axis units (scaled, or log10).
+struct Scatter<'a> {
+    title: &'a str,
+    x_desc: String,
+    y_desc: String,
+    x_log: bool,
+    y_log: bool,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    x_ticks: Vec<f64>,
+    y_ticks: Vec<f64>,
+    feasible: Vec<(f64, f64)>,
+    infeasible: Vec<(f64, f64)>,
+    /// Infeasible points beyond the axis, drawn on its right edge.
+    folded: Vec<(f64, f64)>,
+    /// Sorted by x, then y.
+    front: Vec<(f64, f64)>,
+    limit: Option<(f64, &'a str)>,
+    /// Legend entries (marker, text), and the row each goes in.
+    legend: Vec<(Marker, String, u32, i32)>,
+    legend_rows: u32,
+}
+
+#[derive(Clone, Copy)]
+enum Marker {
+    Feasible,
+    Infeasible,
+    Front,
+    Limit,
+    Folded,
+}
+
+/// Canvas size: two of these side by side fit a 1,400 px page with little
+/// scaling, so their text stays readable inline in a report.
+const SCATTER_SIZE: (u32, u32) = (780, 560);
+
+impl<'a> Scatter<'a> {
+    /// Expects finite points, positive x on a log axis (checked by
+    /// [`front_scatter`]).
+    fn new(c: &'a FrontScatter) -> Self {
+        let limit_x = c.x_limit.as_ref().map(|(x, _)| *x);
+        let (_, kept_hi) = min_max(xs(&c.feasible).chain(xs(&c.front)).chain(limit_x));
+        let (_, all_hi) = min_max(xs(&c.infeasible));
+        let fold_at = (!c.x_log && limit_x.is_some() && all_hi > kept_hi * FOLD_BEYOND)
+            .then_some(kept_hi * FOLD_AT);
+        let (infeasible, folded): (Vec<_>, Vec<Point>) = c
+            .infeasible
+            .iter()
+            .partition(|p| fold_at.is_none_or(|at| p.0 <= at));
+        let folded_max = min_max(folded.iter().map(|p| p.0)).1;
+
+        let ys = || {
+            c.feasible
+                .iter()
+                .chain(&c.infeasible)
+                .chain(&c.front)
+                .map(|p| p.1)
+        };
+        let (y_lo, y_hi) = min_max(ys());
+        let y_log = y_lo > 0.0 && y_hi / y_lo >= LOG_Y_RATIO;
+
+        let x_shown = || {
+            xs(&c.feasible)
+                .chain(xs(&infeasible))
+                .chain(xs(&c.front))
+                .chain(limit_x)
+                .chain(fold_at.filter(|_| !folded.is_empty()))
+        };
+        let (div, suffix) = if c.x_log {
+            (1.0, "")
+        } else {
+            let (lo, hi) = min_max(x_shown());
+            axis_scale(lo.abs().max(hi.abs()))
+        };
+        let map_x = |x: f64| if c.x_log { x.log10() } else { x / div };
+        let map_y = |y: f64| if y_log { y.log10() } else { y };
+        let map = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            pts.iter().map(|&(x, y)| (map_x(x), map_y(y))).collect()
+        };
+        let x_range = pad_ends(min_max(x_shown().map(map_x)));
+        let y_range = pad_ends((map_y(y_lo), map_y(y_hi)));
+        let mut front = map(&c.front);
+        front.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let folded = folded
+            .iter()
+            .map(|&(_, y)| (map_x(fold_at.unwrap_or(0.0)), map_y(y)))
+            .collect::<Vec<_>>();
+
+        let mut entries = vec![
+            (Marker::Feasible, format!("feasible ({})", c.feasible.len())),
+            (
+                Marker::Infeasible,
+                format!("infeasible ({})", c.infeasible.len()),
+            ),
+            (Marker::Front, format!("Pareto front ({})", c.front.len())),
+        ];
+        if c.x_limit.is_some() {
+            entries.push((Marker::Limit, "board limit".into()));
+        }
+        if !folded.is_empty() {
+            entries.push((
+                Marker::Folded,
+                format!(
+                    "{} infeasible beyond the axis, up to {}",
+                    folded.len(),
+                    grouped(folded_max)
+                ),
+            ));
+        }
+        let (legend, legend_rows) = lay_out_legend(entries, SCATTER_SIZE.0 - 40);
+
+        // `latency (ms)` becomes `latency (ms, log)`, not `latency (ms) (log)`.
+        let log_desc = |d: &str, log: bool| match (log, d.strip_suffix(')')) {
+            (false, _) => d.to_string(),
+            (true, Some(open)) => format!("{open}, log)"),
+            (true, None) => format!("{d} (log)"),
+        };
+        Scatter {
+            title: &c.title,
+            x_desc: log_desc(&format!("{}{suffix}", c.x_label), c.x_log),
+            y_desc: log_desc(&c.y_label, y_log),
+            x_log: c.x_log,
+            y_log,
+            x_range,
+            y_range,
+            x_ticks: if c.x_log {
+                log_ticks(x_range.0, x_range.1)
+            } else {
+                nice_ticks(x_range.0, x_range.1)
+            },
+            y_ticks: if y_log {
+                log_ticks(y_range.0, y_range.1)
+            } else {
+                nice_ticks(y_range.0, y_range.1)
+            },
+            feasible: map(&c.feasible),
+            infeasible: map(&infeasible),
+            folded,
+            front,
+            limit: c
+                .x_limit
+                .as_ref()
+                .map(|(x, label)| (map_x(*x), label.as_str())),
+            legend,
+            legend_rows,
+        }
+    }
+
+    /// The staircase through the front: from each point right to the next
+    /// point's x, then down to it; the region above and right of it is what
+    /// the front dominates.
+    fn steps(&self) -> Vec<(f64, f64)> {
+        let mut path = Vec::with_capacity(self.front.len() * 2);
+        for (i, &(x, y)) in self.front.iter().enumerate() {
+            if i > 0 {
+                path.push((x, self.front[i - 1].1));
+            }
+            path.push((x, y));
+        }
+        path
+    }
+}
+
+fn xs(pts: &[(f64, f64)]) -> impl Iterator<Item = f64> + '_ {
+    pts.iter().map(|p| p.0)
+}
+
+/// Places legend entries left to right, wrapping to a new row at `width`:
+/// returns each entry with its row and x offset, and the number of rows.
+fn lay_out_legend(
+    entries: Vec<(Marker, String)>,
+    width: u32,
+) -> (Vec<(Marker, String, u32, i32)>, u32) {
+    let (mut row, mut x) = (0u32, 0i32);
+    let mut placed = Vec::with_capacity(entries.len());
+    for (marker, text) in entries {
+        let w = 22 + text_width(&text, LABEL_PX) as i32;
+        if x > 0 && x + w > width as i32 {
+            row += 1;
+            x = 0;
+        }
+        placed.push((marker, text, row, x));
+        x += w + 26;
+    }
+    (placed, row + 1)
+}
+
+/// `1441370` as `1 441 370`: a count the reader compares with an axis
+/// that may be in thousands.
+fn grouped(v: f64) -> String {
+    let s = tick(v);
+    if v.abs() < 10_000.0 || v != v.round() {
+        return s;
+    }
+    let (sign, digits) = s.split_at(usize::from(v < 0.0));
+    let mut out = String::from(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Like [`pad`], but a little wider, so the front's larger markers at the
+/// extremes stay inside the frame.
+fn pad_ends((lo, hi): (f64, f64)) -> (f64, f64) {
+    let (lo, hi) = pad(lo, hi);
+    let extra = (hi - lo) * 0.02;
+    (lo - extra, hi + extra)
+}
+
+/// Ticks for a log10 axis given in exponents: 1-2-5 per decade over up to
+/// three decades, whole decades (thinned to about eight) beyond; a range
+/// inside one decade that holds none of those gets its ends.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = hi - lo;
+    if !(decades.is_finite() && decades > 0.0) {
+        return vec![lo, hi];
+    }
+    let mantissas: &[f64] = if decades <= 1.0 {
+        &[1.0, 2.0, 3.0, 5.0]
+    } else if decades <= 3.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let every = (decades / 8.0).ceil().max(1.0) as i64;
+    let ticks: Vec<f64> = (lo.floor() as i64..=hi.ceil() as i64)
+        .filter(|k| k.rem_euclid(every) == 0)
+        .flat_map(|k| mantissas.iter().map(move |m| m.log10() + k as f64))
+        .filter(|v| (lo..=hi).contains(v))
+        .collect();
+    if ticks.len() < 2 {
+        vec![lo, hi]
+    } else {
+        ticks
+    }
+}
+
+/// A log-axis label for the exponent `v`: plain digits near 1, otherwise
+/// `2e-6` (two significant digits at most, which is all a tick needs).
+fn log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    if (0.01..10_000.0).contains(&x) {
+        return tick((x * 1000.0).round() / 1000.0);
+    }
+    let mut k = x.log10().floor();
+    let mut m = (x / 10f64.powf(k) * 10.0).round() / 10.0;
+    if m >= 10.0 {
+        m /= 10.0;
+        k += 1.0;
+    }
+    format!("{}e{k}", tick(m))
+}
+
+/// A right-pointing triangle, in pixels about its point: the marker of a
+/// point folded onto the axis edge, pointing to where it lies.
+const ARROW: [(i32, i32); 3] = [(-3, -5), (6, 0), (-3, 5)];
+
+impl Chart for Scatter<'_> {
+    fn size(&self) -> (u32, u32) {
+        SCATTER_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let body = root
+            .margin(10, 0, 0, 0)
+            .titled(self.title, (FAMILY, TITLE_PX))?;
+        // The legend is a row above the plot: beside it, it would cost a
+        // fifth of the width, and inside it, it would hide points.
+        let (legend, plot) = body.split_vertically(LEGEND_ROW_PX * self.legend_rows + 8);
+        self.draw_legend(&legend)?;
+
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(50)
+            .y_label_area_size(76)
+            .build_cartesian_2d(
+                FixedTicks::new(x0..x1, self.x_ticks.clone()),
+                FixedTicks::new(y0..y1, self.y_ticks.clone()),
+            )?;
+        let x_label = |x: &f64| if self.x_log { log_tick(*x) } else { tick(*x) };
+        let y_label = |y: &f64| if self.y_log { log_tick(*y) } else { tick(*y) };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .label_style((FAMILY, LABEL_PX))
+            .axis_desc_style((FAMILY, AXIS_DESC_PX))
+            .draw()?;
+
+        if let Some((x, label)) = self.limit {
+            chart.draw_series(iter::once(DashedPathElement::new(
+                [(x, y0), (x, y1)],
+                6,
+                4,
+                LIMIT.stroke_width(2),
+            )))?;
+            // The label goes on whichever side of the line has room.
+            let (anchor, dx) = if x > (x0 + x1) / 2.0 {
+                (HPos::Right, -6)
+            } else {
+                (HPos::Left, 6)
+            };
+            let style = TextStyle::from((FAMILY, LABEL_PX).into_font())
+                .color(&LIMIT)
+                .pos(Pos::new(anchor, VPos::Top));
+            chart.draw_series(iter::once(
+                EmptyElement::at((x, y1)) + Text::new(label.to_string(), (dx, 6), style),
+            ))?;
+        }
+
+        let hollow = INFEASIBLE.stroke_width(1);
+        chart.draw_series(self.infeasible.iter().map(|&p| Circle::new(p, 3, hollow)))?;
+        chart.draw_series(
+            self.folded
+                .iter()
+                .map(|&p| EmptyElement::at(p) + Polygon::new(ARROW.to_vec(), INFEASIBLE.filled())),
+        )?;
+        let dot = FEASIBLE.mix(0.6).filled();
+        chart.draw_series(self.feasible.iter().map(|&p| Circle::new(p, 3, dot)))?;
+        chart.draw_series(iter::once(PathElement::new(
+            self.steps(),
+            FRONT.stroke_width(2),
+        )))?;
+        chart.draw_series(
+            self.front
+                .iter()
+                .map(|&p| Circle::new(p, 5, FRONT.filled())),
+        )?;
+        chart.draw_series(
+            self.front
+                .iter()
+                .map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))),
+        )?;
+        Ok(())
+    }
+}
+
+impl Scatter<'_> {
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let label_style =
+            TextStyle::from((FAMILY, LABEL_PX).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        // Centred under the title, like the title itself.
+        let (w, _) = area.dim_in_pixel();
+        let widest_row = (0..self.legend_rows)
+            .map(|row| {
+                self.legend
+                    .iter()
+                    .filter(|e| e.2 == row)
+                    .map(|(_, text, _, x)| x + 22 + text_width(text, LABEL_PX) as i32)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        let left = ((w as i32 - widest_row) / 2).max(8);
+        for (marker, text, row, x) in &self.legend {
+            let x = left + x;
+            let y = (LEGEND_ROW_PX / 2 + row * LEGEND_ROW_PX) as i32;
+            let c = (x + 8, y);
+            match marker {
+                Marker::Feasible => area.draw(&Circle::new(c, 4, FEASIBLE.mix(0.6).filled()))?,
+                Marker::Infeasible => area.draw(&Circle::new(c, 4, INFEASIBLE.stroke_width(1)))?,
+                Marker::Front => {
+                    area.draw(&PathElement::new(
+                        [(x, y), (x + 16, y)],
+                        FRONT.stroke_width(2),
+                    ))?;
+                    area.draw(&Circle::new(c, 5, FRONT.filled()))?;
+                    area.draw(&Circle::new(c, 5, BLACK.stroke_width(1)))?;
+                }
+                Marker::Limit => area.draw(&DashedPathElement::new(
+                    [(x, y), (x + 16, y)],
+                    5,
+                    3,
+                    LIMIT.stroke_width(2),
+                ))?,
+                Marker::Folded => {
+                    let pts = ARROW.iter().map(|(dx, dy)| (c.0 + dx, c.1 + dy));
+                    area.draw(&Polygon::new(pts.collect::<Vec<_>>(), INFEASIBLE.filled()))?
+                }
+            }
+            area.draw(&Text::new(text.as_str(), (x + 22, y), label_style.clone()))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -879,6 +1371,132 @@ mod tests {
         }
         // Atomic writes must not leave temporaries behind.
         assert_eq!(files_in(&tmp.0), ["breakdown.png", "breakdown.svg"]);
+    }
+
+    fn front_chart() -> FrontScatter {
+        let feasible: Vec<(f64, f64)> = (1..=20)
+            .map(|i| (i as f64 * 100.0, 600.0 / i as f64 + (i % 3) as f64))
+            .collect();
+        FrontScatter {
+            title: "space.toml on zcu102: latency vs DSP".into(),
+            x_label: "DSP slices".into(),
+            y_label: "frame latency (ms)".into(),
+            x_log: false,
+            front: feasible
+                .iter()
+                .copied()
+                .filter(|p| p.0 as u32 % 300 == 0)
+                .collect(),
+            feasible,
+            infeasible: vec![(2_600.0, 20.0), (3_000.0, 18.0), (40_000.0, 9.0)],
+            x_limit: Some((2_520.0, "zcu102: 2520".into())),
+        }
+    }
+
+    #[test]
+    fn front_scatter_writes_png_and_svg() {
+        let tmp = TempDir::new("front");
+        let chart = front_chart();
+        let paths = front_scatter(&tmp.0, "front", &chart).unwrap();
+        assert_eq!(paths, [tmp.0.join("front.png"), tmp.0.join("front.svg")]);
+        assert!(fs::read(&paths[0]).unwrap().starts_with(PNG_MAGIC));
+        let svg = fs::read_to_string(&paths[1]).unwrap();
+        let texts = svg_texts(&svg);
+        for text in [
+            chart.title.as_str(),
+            "DSP slices",
+            "frame latency (ms, log)",
+            "feasible (20)",
+            "infeasible (3)",
+            "Pareto front (6)",
+            "board limit",
+            "zcu102: 2520",
+            "1 infeasible beyond the axis, up to 40 000",
+        ] {
+            assert!(texts.contains(&text), "svg lacks {text}: {texts:?}");
+        }
+        assert_eq!(files_in(&tmp.0), ["front.png", "front.svg"]);
+    }
+
+    #[test]
+    fn far_infeasible_points_fold_onto_the_edge() {
+        let chart = front_chart();
+        let s = Scatter::new(&chart);
+        assert_eq!(s.infeasible.len(), 2);
+        assert_eq!(s.folded.len(), 1);
+        // The axis ends a little past the board's limit, not at 40 000.
+        assert!(s.x_range.1 < 3_500.0, "{:?}", s.x_range);
+        assert!(s.folded[0].0 <= s.x_range.1);
+        // Without a board limit nothing is folded: there is no "too far" to measure against.
+        let unbounded = FrontScatter {
+            x_limit: None,
+            ..front_chart()
+        };
+        let s = Scatter::new(&unbounded);
+        assert!(s.folded.is_empty());
+        assert_eq!(s.x_desc, "DSP slices (thousands)");
+    }
+
+    #[test]
+    fn front_is_drawn_as_a_staircase_in_x_order() {
+        let chart = FrontScatter {
+            front: vec![(3.0, 1.0), (1.0, 3.0), (2.0, 2.0)],
+            feasible: vec![(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)],
+            infeasible: vec![],
+            x_limit: None,
+            ..front_chart()
+        };
+        let s = Scatter::new(&chart);
+        assert!(!s.y_log);
+        assert_eq!(
+            s.steps(),
+            [(1.0, 3.0), (2.0, 3.0), (2.0, 2.0), (3.0, 2.0), (3.0, 1.0)]
+        );
+    }
+
+    #[test]
+    fn log_axis_ticks_read_as_powers_of_ten() {
+        assert_eq!(log_tick(-6.0), "1e-6");
+        assert_eq!(log_tick(2e-6f64.log10()), "2e-6");
+        assert_eq!(log_tick(2.0), "100");
+        assert_eq!(log_tick(0.5f64.log10()), "0.5");
+        assert_eq!(
+            log_ticks(1.0, 2.0)
+                .iter()
+                .map(|t| log_tick(*t))
+                .collect::<Vec<_>>(),
+            ["10", "20", "30", "50", "100"]
+        );
+        // Eight decades: every whole decade at most, never a crowd.
+        let wide = log_ticks(-13.2, -5.8);
+        assert!(
+            wide.len() <= 8 && wide.iter().all(|t| t.fract() == 0.0),
+            "{wide:?}"
+        );
+        assert_eq!(grouped(1_441_370.0), "1 441 370");
+        assert_eq!(grouped(2520.0), "2520");
+    }
+
+    #[test]
+    fn front_scatter_refuses_what_it_cannot_draw() {
+        let tmp = TempDir::new("front-invalid");
+        let empty = FrontScatter {
+            feasible: vec![],
+            infeasible: vec![],
+            front: vec![],
+            ..front_chart()
+        };
+        let err = front_scatter(&tmp.0, "e", &empty).unwrap_err();
+        assert!(matches!(err, PlotError::Empty { .. }), "{err:?}");
+        let zero_on_log = FrontScatter {
+            x_log: true,
+            x_limit: None,
+            feasible: vec![(0.0, 1.0)],
+            ..front_chart()
+        };
+        let err = front_scatter(&tmp.0, "z", &zero_on_log).unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput { .. }), "{err:?}");
+        assert!(files_in(&tmp.0).is_empty());
     }
 
     #[test]
@@ -1080,6 +1698,7 @@ mod tests {
             .args([
                 "plots::tests::stacked_bars_writes_png_and_svg",
                 "plots::tests::lines_writes_png_and_svg",
+                "plots::tests::front_scatter_writes_png_and_svg",
                 "--exact",
                 "--test-threads=1",
             ])
@@ -1098,6 +1717,6 @@ mod tests {
             "{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("2 passed"), "{stdout}");
+        assert!(stdout.contains("3 passed"), "{stdout}");
     }
 }
