@@ -14,6 +14,7 @@ mod plots;
 mod progress;
 mod rtl;
 mod simulate;
+mod sweep;
 mod verify;
 
 use std::path::PathBuf;
