@@ -7,6 +7,10 @@
 //! default design point. `edgemoe synth` prints model and Yosys side by side with the gap; a design
 //! point the fit did not see (another fm_t, another depth) shows how well the structure carries. These
 //! are Yosys's figures, not Vivado's, which packs LUTs more tightly.
+//!
+//! [`accelerator`] adds up what the whole accelerator instantiates (the units, once each, with the
+//! memories and streams around them); [`storage`] decides where a memory goes (block RAM, LUT RAM,
+//! shift registers).
 
 use golden::fixed::Format;
 use golden::model::config::Numerics;
@@ -15,6 +19,9 @@ use golden::units::gelu::lut as gelu_table;
 use crate::arch::ArchConfig;
 use crate::rtl::axis::pad_stages;
 use crate::rtl::RtlUnit;
+
+pub mod accelerator;
+pub mod storage;
 
 /// A unit's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,6 +42,37 @@ impl Estimate {
     /// 36 Kb block RAMs.
     pub fn bram36(&self) -> f64 {
         self.bram18 as f64 / 2.0
+    }
+
+    /// `n` copies side by side.
+    pub fn times(self, n: u64) -> Estimate {
+        Estimate {
+            lut: self.lut * n,
+            lutram: self.lutram * n,
+            ff: self.ff * n,
+            dsp: self.dsp * n,
+            bram18: self.bram18 * n,
+        }
+    }
+}
+
+impl std::ops::Add for Estimate {
+    type Output = Estimate;
+
+    fn add(self, o: Estimate) -> Estimate {
+        Estimate {
+            lut: self.lut + o.lut,
+            lutram: self.lutram + o.lutram,
+            ff: self.ff + o.ff,
+            dsp: self.dsp + o.dsp,
+            bram18: self.bram18 + o.bram18,
+        }
+    }
+}
+
+impl std::iter::Sum for Estimate {
+    fn sum<I: Iterator<Item = Estimate>>(iter: I) -> Estimate {
+        iter.fold(Estimate::default(), |a, b| a + b)
     }
 }
 
