@@ -4,6 +4,7 @@
 //! kernels, run on the schedule's buffers, so they are golden's bits by construction.
 #![warn(missing_docs)]
 
+pub mod call;
 pub mod engine;
 pub mod frame;
 pub mod memory;
