@@ -66,7 +66,7 @@ pub struct SimOutput {
 }
 
 /// Why a frame could not be simulated.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SimError {
     /// A format the kernels cannot run.
     #[error(transparent)]

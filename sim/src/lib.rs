@@ -7,6 +7,7 @@
 pub mod call;
 pub mod engine;
 pub mod frame;
+pub mod memo;
 pub mod memory;
 pub mod report;
 pub mod schedule;
@@ -21,5 +22,6 @@ pub use frame::{
     attention_lanes, check_taps, simulate, LanePoint, Mode, Progress, Routing, SimError,
     SimOptions, SimOutput, SimSpec, Stage,
 };
+pub use memo::{simulate_memoized, SegmentCache};
 pub use report::Report;
 pub use trace::{Trace, TraceWindow};
