@@ -11,8 +11,9 @@ use golden::units::{
     attn_av::attn_av, exp::exp, gelu::Gelu, layernorm::layernorm, linear::bias_to_fm,
     linear::linear, linear::LinearWeights, qk_scores::qk_scores, qk_scores::AttnGeometry,
 };
+use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
 use ndarray::{s, Array2};
-use sim::{simulate, Mode, SimOptions};
+use sim::{simulate, simulate_memoized, Mode, Routing, SegmentCache, SimOptions, SimSpec};
 
 use crate::frame::FrameArgs;
 
@@ -251,6 +252,100 @@ fn simulator(frame: &crate::frame::LoadedFrame, args: &BenchArgs) -> anyhow::Res
             timing_only.0.as_secs_f64() / simple_min.as_secs_f64()
         );
     }
+    memoized(&spec, &full.routing, full.report.total_cycles, args.runs)
+}
+
+/// The sweep's path (`sim::memo`): the timing-only frame from segments simulated alone and cached.
+fn memoized(spec: &SimSpec, routing: &Routing, cycles: u64, runs: usize) -> anyhow::Result<()> {
+    let untimed = |name: &str, (min, med): (Duration, Duration)| {
+        println!("{name:<34} {:>8.1} ms / {:>8.1} ms", ms(min), ms(med));
+    };
+    let cache = SegmentCache::new();
+    let memo = simulate_memoized(spec, routing, &cache)?;
+    println!(
+        "memoized frame: {} cycles ({:+.3}% of the engine's), {} segments simulated for {} invocations",
+        memo.total_cycles,
+        (memo.total_cycles as f64 / cycles as f64 - 1.0) * 100.0,
+        cache.len(),
+        memo.units().count()
+    );
+    untimed(
+        "  cold (empty cache)",
+        time(runs, || {
+            simulate_memoized(spec, routing, &SegmentCache::new())
+        }),
+    );
+    let mut lanes = spec.arch.clone();
+    lanes.attn_lanes = if lanes.attn_lanes == 8 { 4 } else { 8 };
+    let other = SimSpec {
+        arch: &lanes,
+        ..*spec
+    };
+    // Each run warms a new cache with this point, untimed, then times the other one.
+    let mut warm = Vec::new();
+    for _ in 0..runs.max(1) {
+        let c = SegmentCache::new();
+        simulate_memoized(spec, routing, &c)?;
+        let t = Instant::now();
+        black_box(simulate_memoized(&other, routing, &c)?);
+        warm.push(t.elapsed());
+    }
+    warm.sort();
+    untimed(
+        &format!("  warm (then attn_lanes = {})", lanes.attn_lanes),
+        (warm[0], warm[warm.len() / 2]),
+    );
+    untimed(
+        "  hot (every segment cached)",
+        time(runs, || simulate_memoized(spec, routing, &cache)),
+    );
+    sweep(spec, routing)
+}
+
+/// A sweep on one thread and one cache, as a design-space search runs it: attn_lanes 2, 4, 8 ×
+/// linear_tile_out 16, 32 × both weight loads × both LayerNorm readings × DDR4-2133, DDR4-3200 ×
+/// 250, 300 MHz.
+fn sweep(spec: &SimSpec, routing: &Routing) -> anyhow::Result<()> {
+    let cache = SegmentCache::new();
+    let t = Instant::now();
+    let mut points = 0;
+    for preset in ["ddr4-2133", "ddr4-3200"] {
+        let mut memory = spec.memory.clone();
+        memory.preset = preset.into();
+        for clock_mhz in [250.0, 300.0] {
+            for attn_lanes in [2, 4, 8] {
+                for linear_tile_out in [16, 32] {
+                    for weight_load in [WeightLoad::Serial, WeightLoad::Overlapped] {
+                        for layernorm_tokens in
+                            [LayerNormTokens::PerToken, LayerNormTokens::Streamed]
+                        {
+                            let arch = ArchConfig {
+                                clock_mhz,
+                                attn_lanes,
+                                linear_tile_out,
+                                weight_load,
+                                layernorm_tokens,
+                                ..spec.arch.clone()
+                            };
+                            let point = SimSpec {
+                                arch: &arch,
+                                memory: &memory,
+                                ..*spec
+                            };
+                            black_box(simulate_memoized(&point, routing, &cache)?);
+                            points += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let took = t.elapsed();
+    println!(
+        "  sweep of {points} points, 1 thread  {:>8.1} ms a point   {} segments simulated",
+        ms(took) / points as f64,
+        cache.len()
+    );
     Ok(())
 }
 

@@ -9,12 +9,13 @@ use golden::units::qk_scores::AttnGeometry;
 use hw::arch::{ArchConfig, LayerNormTokens, WeightLoad};
 use hw::memory::{AxiConfig, MemoryConfig, PORT_NAMES};
 
-use crate::engine::{run, Deadlock, Launch, Observer, Region, RunOptions};
+use crate::call::Call;
+use crate::engine::{run, Deadlock, Launch, Observer, OpTiming, Region, RunOptions};
 use crate::memory::layout::{Buf, DdrMap, Geometry};
 use crate::memory::ports::PsPorts;
 use crate::memory::Channel;
 use crate::report::Report;
-use crate::schedule::{OpKind, Program};
+use crate::schedule::{Op, Program};
 use crate::trace::record::Recorder;
 use crate::trace::{Trace, TraceWindow};
 use crate::units::{self, UnitCx};
@@ -65,7 +66,7 @@ pub struct SimOutput {
 }
 
 /// Why a frame could not be simulated.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SimError {
     /// A format the kernels cannot run.
     #[error(transparent)]
@@ -240,31 +241,6 @@ pub fn program<'a>(
     Ok((prog, values, routing))
 }
 
-fn region(cx: &UnitCx, m: &ModelConfig, op: &crate::schedule::Op) -> Region {
-    match &op.kind {
-        OpKind::PatchEmbed => units::patch_embed::patch_embed(cx, m),
-        OpKind::LoadNorms => units::layernorm::load_norms(cx, op.layer.unwrap_or(0)),
-        OpKind::LayerNorm { src, dst, .. } => units::layernorm::layernorm(cx, *src, *dst),
-        OpKind::LoadLinear {
-            at,
-            out_dim,
-            in_dim,
-            ..
-        } => units::linear::load(cx, *at, *out_dim, *in_dim),
-        OpKind::Linear { call, .. } => units::linear::compute(cx, call),
-        OpKind::QkScores { q, k } => {
-            units::qk_scores::qk_scores(cx, *q, *k, Buf::Attn, Buf::AttnSoftmaxInfo)
-        }
-        OpKind::AttnAv { v, dst } => {
-            units::attn_av::attn_av(cx, *v, Buf::Attn, Buf::AttnSoftmaxInfo, *dst)
-        }
-        OpKind::Add { x, y } => units::add::add(cx, *x, *y),
-        OpKind::LoadGate { moe } => units::gating::load_gate(cx, *moe, m.experts),
-        OpKind::Gating { src } => units::gating::gating(cx, *src, m.experts, m.top_k),
-        OpKind::Memset { dst } => units::memset::memset(cx, *dst),
-    }
-}
-
 /// The channel model of a design point; `record` keeps the DRAM command trace.
 pub fn channel(spec: &SimSpec, record: bool) -> Result<Box<dyn Channel>, SimError> {
     crate::memory::channel(spec.memory, spec.arch.clock_mhz, record).map_err(SimError::Memory)
@@ -286,7 +262,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         .ops
         .iter()
         .map(|op| Launch {
-            region: region(&cx, spec.model, op),
+            region: Call::of(op).region(&cx, spec.model),
             deps: op.deps.clone(),
         })
         .collect();
@@ -323,36 +299,15 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
     });
     let dram_commands = (opts.dram_commands && !ctrls.is_empty())
         .then(|| ctrls.iter().map(|c| c.commands().to_vec()).collect());
-    let mut report = Report::new(
+    let mut report = frame_report(
+        spec,
         &prog.ops,
         &timing,
         total,
-        spec.arch.clock_mhz,
-        &PORT_NAMES,
-        match spec.arch.weight_load {
-            WeightLoad::Serial => "serial",
-            WeightLoad::Overlapped => "overlapped",
-        },
-        match spec.arch.layernorm_tokens {
-            LayerNormTokens::PerToken => "per_token",
-            LayerNormTokens::Streamed => "streamed",
-        },
         &mem.channel_name(),
+        &routing,
     );
     report.dram = dram_report;
-    report.routing = spec
-        .model
-        .moe_layers
-        .iter()
-        .zip(&routing)
-        .map(|(&l, q)| {
-            let mut lens = vec![0; spec.model.experts];
-            for (e, t) in q {
-                lens[*e] = t.len();
-            }
-            (l, lens)
-        })
-        .collect();
     let (taps, ln_events) = match values {
         Some(v) => (Some(v.taps), v.ln_events),
         None => (None, LnEvents::default()),
@@ -365,6 +320,47 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
         trace,
         dram_commands,
     })
+}
+
+/// The report of a frame whose invocations ran as `timing` says, `total` cycles in all.
+pub(crate) fn frame_report(
+    spec: &SimSpec,
+    ops: &[Op],
+    timing: &[OpTiming],
+    total: crate::Cycle,
+    memory: &str,
+    routing: &Routing,
+) -> Report {
+    let mut report = Report::new(
+        ops,
+        timing,
+        total,
+        spec.arch.clock_mhz,
+        &PORT_NAMES,
+        match spec.arch.weight_load {
+            WeightLoad::Serial => "serial",
+            WeightLoad::Overlapped => "overlapped",
+        },
+        match spec.arch.layernorm_tokens {
+            LayerNormTokens::PerToken => "per_token",
+            LayerNormTokens::Streamed => "streamed",
+        },
+        memory,
+    );
+    report.routing = spec
+        .model
+        .moe_layers
+        .iter()
+        .zip(routing)
+        .map(|(&l, q)| {
+            let mut lens = vec![0; spec.model.experts];
+            for (e, t) in q {
+                lens[*e] = t.len();
+            }
+            (l, lens)
+        })
+        .collect();
+    report
 }
 
 /// Compares the simulator's taps with golden's and records the verdict in `report`.

@@ -4,8 +4,10 @@
 //! kernels, run on the schedule's buffers, so they are golden's bits by construction.
 #![warn(missing_docs)]
 
+pub mod call;
 pub mod engine;
 pub mod frame;
+pub mod memo;
 pub mod memory;
 pub mod report;
 pub mod schedule;
@@ -20,5 +22,6 @@ pub use frame::{
     attention_lanes, check_taps, simulate, LanePoint, Mode, Progress, Routing, SimError,
     SimOptions, SimOutput, SimSpec, Stage,
 };
+pub use memo::{simulate_memoized, SegmentCache};
 pub use report::Report;
 pub use trace::{Trace, TraceWindow};

@@ -12,6 +12,8 @@
 //! `weight_load = "overlapped"` a load starts beside the call before it, once its buffer's last reader
 //! has finished and the single loader is free.
 
+use std::ops::Range;
+
 use golden::model::config::ModelConfig;
 use hw::arch::WeightLoad;
 
@@ -439,5 +441,106 @@ impl Program {
             },
         );
         self.tap(a, format!("l{l}.x"), Buf::X);
+    }
+}
+
+/// Cuts `ops` at every barrier: a point such that, whatever the timing, every invocation before it
+/// has ended before any invocation after it starts. A part never shares a cycle with another, so it
+/// can be simulated alone (`memo`). The cut follows the dependencies, not the labels: with serial
+/// loads every invocation is a part; with overlapped ones a linear load joins the call it starts
+/// beside.
+///
+/// An invocation j surely finds over when it starts: for each `Ended(i)`, i and whatever i found
+/// over; for each `Started(i)`, whatever i found over. A barrier stands before k when every j ≥ k
+/// finds all of `0..k` over. Dependencies point backwards, as [`Program`] makes them; one that
+/// does not is ignored, which can only hide a barrier, never invent one.
+pub fn segments(ops: &[Op]) -> Vec<Range<usize>> {
+    let n = ops.len();
+    let words = n.div_ceil(64);
+    // Row j: the invocations j finds over, one bit each.
+    let mut over = vec![0u64; n * words];
+    // covered[j]: the longest prefix 0..p that j finds over.
+    let mut covered = vec![0usize; n];
+    for j in 0..n {
+        let (before, rest) = over.split_at_mut(j * words);
+        let row = &mut rest[..words];
+        for &dep in &ops[j].deps {
+            let (Dep::Ended(i) | Dep::Started(i)) = dep;
+            if i >= j {
+                continue;
+            }
+            for (w, &v) in row.iter_mut().zip(&before[i * words..(i + 1) * words]) {
+                *w |= v;
+            }
+            if let Dep::Ended(i) = dep {
+                row[i / 64] |= 1 << (i % 64);
+            }
+        }
+        covered[j] = row
+            .iter()
+            .position(|&w| w != u64::MAX)
+            .map_or(words * 64, |w| w * 64 + row[w].trailing_ones() as usize);
+    }
+    let mut starts = vec![0];
+    let mut lowest = usize::MAX;
+    for k in (1..n).rev() {
+        lowest = lowest.min(covered[k]);
+        if lowest >= k {
+            starts.push(k);
+        }
+    }
+    starts.sort_unstable();
+    starts
+        .iter()
+        .zip(starts.iter().skip(1).chain([&n]))
+        .map(|(&a, &b)| a..b)
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(deps: Vec<Dep>) -> Op {
+        Op {
+            layer: None,
+            label: String::new(),
+            kind: OpKind::PatchEmbed,
+            deps,
+            tap: None,
+        }
+    }
+
+    #[test]
+    fn a_call_that_ended_vouches_for_nothing_that_ran_beside_it() {
+        // 2 starts beside 1, so 3 (after 2 only) may start while 1 still runs: no barrier before 2
+        // or 3. 4 waits for 1 and 3, hence for everything.
+        let ops = vec![
+            op(vec![]),
+            op(vec![Dep::Ended(0)]),
+            op(vec![Dep::Started(1)]),
+            op(vec![Dep::Ended(2)]),
+            op(vec![Dep::Ended(1), Dep::Ended(3)]),
+        ];
+        assert_eq!(segments(&ops), vec![0..1, 1..4, 4..5]);
+    }
+
+    #[test]
+    fn serial_invocations_are_each_a_segment() {
+        let ops: Vec<Op> = (0..130)
+            .map(|i| {
+                op(if i == 0 {
+                    vec![]
+                } else {
+                    vec![Dep::Ended(i - 1)]
+                })
+            })
+            .collect();
+        assert_eq!(
+            segments(&ops),
+            (0..130).map(|i| i..i + 1).collect::<Vec<_>>()
+        );
+        assert!(segments(&[]).is_empty());
     }
 }

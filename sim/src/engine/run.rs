@@ -16,7 +16,7 @@ use crate::memory::Memory;
 use crate::Cycle;
 
 /// When an invocation may start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dep {
     /// After that invocation has finished.
     Ended(usize),
@@ -56,7 +56,7 @@ pub struct OpTiming {
 }
 
 /// The engine cannot go on: every live process waits for another (a bug in a unit model).
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("deadlock at cycle {cycle}: {detail}")]
 pub struct Deadlock {
     /// When.

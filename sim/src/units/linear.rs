@@ -15,7 +15,7 @@ use crate::memory::axi::{ReadMaster, Segment, WriteMaster};
 use crate::memory::layout::Buf;
 
 /// Where a layer's weights and bias live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WeightRef {
     /// The weight argument.
     pub buf: Buf,
@@ -48,7 +48,7 @@ impl WeightRef {
 }
 
 /// Which tokens a call reads and writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Rows {
     /// Every token, in order (direct mode).
     All(usize),
@@ -77,7 +77,7 @@ impl Rows {
 }
 
 /// One compute call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LinearCall {
     /// Input activations.
     pub src: Buf,
