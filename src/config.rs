@@ -100,16 +100,7 @@ impl Config {
         match path {
             None => Self::parse(DEFAULT_TOML, DEFAULT_NAME),
             Some(p) => {
-                let file = p.display().to_string();
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    ConfigErrors(vec![ConfigError {
-                        file: file.clone(),
-                        line: None,
-                        column: None,
-                        key: String::new(),
-                        reason: format!("cannot read: {e}"),
-                    }])
-                })?;
+                let (text, file) = read(p)?;
                 Self::parse(&text, &file)
             }
         }
@@ -118,34 +109,9 @@ impl Config {
     /// Parses and validates `text`, naming it `file` in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
         let locate = |span: Option<std::ops::Range<usize>>, key: String, reason: String| {
-            let (line, column) = match span {
-                Some(s) => {
-                    let (l, c) = line_col(text, s.start);
-                    (Some(l), Some(c))
-                }
-                None => (None, None),
-            };
-            ConfigError {
-                file: file.to_string(),
-                line,
-                column,
-                key,
-                reason,
-            }
+            located(text, file, span, &key, reason)
         };
-        let de = toml::Deserializer::parse(text).map_err(|e| {
-            ConfigErrors(vec![locate(
-                e.span(),
-                String::new(),
-                e.message().to_string(),
-            )])
-        })?;
-        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let inner = e.into_inner();
-            let key = if key == "." { String::new() } else { key };
-            ConfigErrors(vec![locate(inner.span(), key, inner.message().to_string())])
-        })?;
+        let raw: RawConfig = deserialize(text, file)?;
         let mut issues: Vec<ConfigIssue> = raw.model.validate();
         let numerics = match raw.numerics.validate() {
             Ok(n) => Some(n),
@@ -186,25 +152,79 @@ impl Config {
         let span = toml_edit::Document::parse(self.text.as_str())
             .ok()
             .and_then(|d| key_span(&d, key));
-        let (line, column) = match span {
-            Some(s) => {
-                let (l, c) = line_col(&self.text, s.start);
-                (Some(l), Some(c))
-            }
-            None => (None, None),
-        };
-        ConfigError {
-            file: self.source.clone(),
-            line,
-            column,
-            key: key.to_string(),
-            reason: reason.to_string(),
-        }
+        located(&self.text, &self.source, span, key, reason.to_string())
     }
 
     /// The effective config as TOML (defaults filled in).
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(&self.raw).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+/// The text of a file the user named, and its name for messages.
+pub(crate) fn read(path: &Path) -> Result<(String, String), ConfigErrors> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((text, file)),
+        Err(e) => Err(ConfigErrors(vec![located(
+            "",
+            &file,
+            None,
+            "",
+            format!("cannot read: {e}"),
+        )])),
+    }
+}
+
+/// `text` as TOML into `T`; a syntax error, an unknown field or a wrong type is located in `file`.
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, ConfigErrors> {
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        ConfigErrors(vec![located(
+            text,
+            file,
+            e.span(),
+            "",
+            e.message().to_string(),
+        )])
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        let key = if key == "." { String::new() } else { key };
+        ConfigErrors(vec![located(
+            text,
+            file,
+            inner.span(),
+            &key,
+            inner.message().to_string(),
+        )])
+    })
+}
+
+/// An error at byte range `span` of `text` (unlocated without one).
+pub(crate) fn located(
+    text: &str,
+    file: &str,
+    span: Option<std::ops::Range<usize>>,
+    key: &str,
+    reason: String,
+) -> ConfigError {
+    let (line, column) = match span {
+        Some(s) => {
+            let (l, c) = line_col(text, s.start);
+            (Some(l), Some(c))
+        }
+        None => (None, None),
+    };
+    ConfigError {
+        file: file.to_string(),
+        line,
+        column,
+        key: key.to_string(),
+        reason,
     }
 }
 
@@ -225,7 +245,7 @@ fn key_span(doc: &toml_edit::Document<&str>, key: &str) -> Option<std::ops::Rang
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

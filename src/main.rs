@@ -57,6 +57,9 @@ enum Command {
     Cosim(hls::CosimArgs),
     /// Synthesise every unit's RTL with Yosys: LUT, FF, DSP, BRAM beside hw's resource model.
     Synth(rtl::SynthArgs),
+    /// Simulate many design points (axes over any config field), in parallel or as cluster shards;
+    /// results per point, Pareto fronts and an HTML report.
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,5 +130,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Codegen(args) => hls::codegen(&args),
         Command::Cosim(args) => hls::cosim(&args),
         Command::Synth(args) => rtl::synth(&args),
+        Command::Sweep(args) => sweep::run(&args),
     }
 }

@@ -133,21 +133,14 @@ fn compare(
         .iter()
         .filter_map(|t| {
             let r = float.get(&t.name)?;
-            let n = t.values.len() as f64;
-            let (mut max_abs_err, mut sq, mut abs, mut max_abs_ref) = (0f64, 0f64, 0f64, 0f64);
-            for (&q, &f) in t.values.iter().zip(r.values.iter()) {
-                let e = fm.to_f64(q) - f;
-                max_abs_err = max_abs_err.max(e.abs());
-                sq += e * e;
-                abs += e.abs();
-                max_abs_ref = max_abs_ref.max(f.abs());
-            }
+            let (max_abs_err, mse, mae, max_abs_ref) =
+                error_stats(fm, t.values.iter().copied(), r.values.iter().copied());
             let checked = t.name.ends_with(".x");
             Some(TapError {
                 name: t.name.clone(),
                 max_abs_err,
-                mse: sq / n,
-                mae: abs / n,
+                mse,
+                mae,
                 max_abs_ref,
                 checked,
             })
@@ -182,6 +175,26 @@ fn compare(
         max_mse: args.max_mse,
         pass,
     }
+}
+
+/// max |fixed − f64|, MSE, MAE and max |f64| of one tap (raw fm_t values against f64 ones).
+pub fn error_stats(
+    fm: golden::fixed::Format,
+    fixed: impl Iterator<Item = i64>,
+    float: impl Iterator<Item = f64>,
+) -> (f64, f64, f64, f64) {
+    let (mut n, mut max_abs_err, mut sq, mut abs, mut max_abs_ref) =
+        (0usize, 0f64, 0f64, 0f64, 0f64);
+    for (q, f) in fixed.zip(float) {
+        let e = fm.to_f64(q) - f;
+        n += 1;
+        max_abs_err = max_abs_err.max(e.abs());
+        sq += e * e;
+        abs += e.abs();
+        max_abs_ref = max_abs_ref.max(f.abs());
+    }
+    let n = n.max(1) as f64;
+    (max_abs_err, sq / n, abs / n, max_abs_ref)
 }
 
 fn render(r: &VerifyReport) -> String {

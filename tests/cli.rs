@@ -590,3 +590,195 @@ fn cosim_verilog_of_the_second_design_point_checks_bits_and_cycles_in_its_json()
         assert_eq!(u["cycles"]["measured"], u["cycles"]["model"], "{u}");
     }
 }
+
+/// A small space: 6 points over three kinds of field, two fm_t formats (so two golden frames).
+const SWEEP_SPACE: &str = "[sweep]\nsample = \"grid\"\n\
+    [[axis]]\nfield = \"arch.attn_lanes\"\nvalues = [4, 8]\n\
+    [[axis]]\nfield = \"arch.weight_load\"\nvalues = [\"serial\", \"overlapped\"]\n\
+    [[axis]]\nfield = \"numerics.fm\"\nvalues = [\"ap_fixed<32,10>\", \"ap_fixed<24,8>\"]\n";
+
+fn sweep(space: &Path, out: &Path, extra: &[&str]) -> Output {
+    let o = edgemoe()
+        .arg("sweep")
+        .arg("--space")
+        .arg(space)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn results(out: &Path) -> String {
+    std::fs::read_to_string(out.join("results.jsonl")).unwrap()
+}
+
+/// Panics naming the first line where two results files differ (whole files are too long to print).
+fn same_results(got: &str, want: &str, what: &str) {
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        if g != w {
+            let at = g.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count();
+            let show = |s: &str| s[at.saturating_sub(60)..(at + 60).min(s.len())].to_string();
+            panic!(
+                "{what}: line {} differs at byte {at}:\n got {}\nwant {}",
+                i + 1,
+                show(g),
+                show(w)
+            );
+        }
+    }
+    assert_eq!(
+        got.lines().count(),
+        want.lines().count(),
+        "{what}: line counts differ"
+    );
+}
+
+#[test]
+fn a_sweep_gives_the_same_results_on_one_thread_or_two_resumed_or_sharded() {
+    let d = scratch("sweep");
+    let space = d.join("space.toml");
+    std::fs::write(&space, SWEEP_SPACE).unwrap();
+    let one = d.join("one");
+    sweep(&space, &one, &["--jobs", "1"]);
+    let reference = results(&one);
+    let lines: Vec<serde_json::Value> = reference
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["id"], i);
+        assert_eq!(l["status"], "ok", "{l}");
+        assert!(l["latency_cycles"].as_u64().unwrap() > 1_000_000, "{l}");
+        let units: u64 = l["unit_cycles"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(units, l["latency_cycles"].as_u64().unwrap(), "{l}");
+    }
+    // The formats change the error (and the routing, so the experts' cycles), not the attention's
+    // cycles (the same memoised segments); the lanes change those.
+    assert_ne!(lines[0]["accuracy"]["mse"], lines[1]["accuracy"]["mse"]);
+    let qk = |i: usize| lines[i]["unit_cycles"]["qk_scores"].as_u64().unwrap();
+    assert_eq!(qk(0), qk(1));
+    assert!(qk(4) < qk(0), "8 lanes are faster than 4");
+
+    let two = d.join("two");
+    sweep(&space, &two, &["--jobs", "2"]);
+    same_results(&results(&two), &reference, "--jobs 2 against --jobs 1");
+
+    // Interrupted after 3 points, with a torn line as a kill mid-write leaves it: the rerun resumes.
+    let resumed = d.join("resumed");
+    sweep(&space, &resumed, &["--jobs", "2", "--limit", "3"]);
+    let partial = results(&resumed);
+    assert_eq!(partial.lines().count(), 3);
+    std::fs::write(
+        resumed.join("results.jsonl"),
+        format!("{partial}{{\"id\":7,\"values\":{{\"arch.att"),
+    )
+    .unwrap();
+    let o = sweep(&space, &resumed, &["--jobs", "2"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("3 already done, 5 to run"), "{err}");
+    same_results(&results(&resumed), &reference, "the resumed sweep");
+
+    // Three shards as three processes at once, as a Slurm array would run them, then the merge.
+    let sharded = d.join("sharded");
+    let children: Vec<_> = (0..3)
+        .map(|i| {
+            edgemoe()
+                .arg("sweep")
+                .arg("--space")
+                .arg(&space)
+                .arg("--out")
+                .arg(&sharded)
+                .args(["--jobs", "1", "--shard", &format!("{i}/3")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(!sharded.join("results.jsonl").exists());
+    let o = edgemoe()
+        .args(["sweep", "merge"])
+        .arg(&sharded)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    same_results(&results(&sharded), &reference, "the merged shards");
+
+    // A missing shard is named, and nothing is merged.
+    std::fs::remove_file(sharded.join("results.jsonl")).unwrap();
+    std::fs::remove_file(sharded.join("results.shard-1-of-3.jsonl")).unwrap();
+    let o = edgemoe()
+        .args(["sweep", "merge"])
+        .arg(&sharded)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("3 of 8 points missing"), "{err}");
+    assert!(err.contains("no file at all from shards [1] of 3"), "{err}");
+    assert!(!sharded.join("results.jsonl").exists());
+
+    // Another space into a folder that holds this sweep is refused.
+    let other = d.join("other.toml");
+    std::fs::write(&other, SWEEP_SPACE.replace("[4, 8]", "[2, 8]")).unwrap();
+    let o = edgemoe()
+        .arg("sweep")
+        .arg("--space")
+        .arg(&other)
+        .arg("--out")
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds another sweep"));
+}
+
+#[test]
+fn a_bad_space_file_is_located_before_any_point_runs() {
+    let d = scratch("badspace");
+    let space = d.join("space.toml");
+    std::fs::write(
+        &space,
+        "[[axis]]\nfield = \"arch.attn_lanez\"\nvalues = [2, 4]\n\
+         [[axis]]\nfield = \"arch.clock_mhz\"\nvalues = []\n\
+         [[axis]]\nfield = \"arch.linear_tile_in\"\nvalues = [16, 0]\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    let o = edgemoe()
+        .arg("sweep")
+        .arg("--space")
+        .arg(&space)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("space.toml:2:9: axis[0]: arch.attn_lanez: no such config field"),
+        "{err}"
+    );
+    assert!(
+        err.contains("space.toml:6:10: axis[1]: values is empty"),
+        "{err}"
+    );
+    assert!(
+        err.contains("space.toml:9:15: axis[2]: value 1: arch.linear_tile_in"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written for a bad space");
+}

@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::result::{Manifest, PointResult, Status};
-use crate::config::Config;
 use crate::plots::{self, FrontScatter};
 
 /// What [`write`] produced.
@@ -154,7 +153,9 @@ pub fn write(dir: &Path, manifest: &Manifest, results: &[PointResult]) -> anyhow
         .filter(|p| p.status == Status::Ok)
         .min_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms).then(a.id.cmp(&b.id)))
         .map(|p| p.id);
-    let default = default_point(manifest, &points);
+    let default = manifest
+        .default_point
+        .filter(|id| points.iter().any(|p| p.id == *id));
     let html = Page {
         manifest,
         space_name: &space_name,
@@ -285,7 +286,6 @@ fn board_capacity(points: &[&PointResult], resource: &str) -> Option<f64> {
             "ff" => p.resources.ff as f64,
             "dsp" => p.resources.dsp as f64,
             "bram36" => p.resources.bram36,
-            "uram" => p.resources.uram as f64,
             _ => return None,
         };
         let util = *p.utilization.get(resource)?;
@@ -294,55 +294,6 @@ fn board_capacity(points: &[&PointResult], resource: &str) -> Option<f64> {
     let first = caps.next()?;
     // Utilisation is rounded by whoever wrote it; half a unit of slack absorbs that.
     caps.all(|c| (c - first).abs() <= 0.5).then_some(first)
-}
-
-/// The point that is the base config itself (every axis at the base's value), so the page can say how
-/// far the sweep moved from it. The base is the space file's `[sweep] base`, looked up as given and then
-/// beside the space file, or the embedded default when the space names none; None when it cannot be
-/// read (the report does not fail over a comparison).
-fn default_point(manifest: &Manifest, points: &[&PointResult]) -> Option<usize> {
-    let space: toml::Table = toml::from_str(&manifest.space).ok()?;
-    let base = space
-        .get("sweep")
-        .and_then(|s| s.get("base"))
-        .and_then(|b| b.as_str());
-    let config = match base {
-        None => Config::load(None).ok()?,
-        Some(b) => {
-            let beside = Path::new(&manifest.space_file).parent().map(|d| d.join(b));
-            std::iter::once(PathBuf::from(b))
-                .chain(beside)
-                .find_map(|path| Config::load(Some(&path)).ok())?
-        }
-    };
-    let base: toml::Table = toml::from_str(&config.to_toml()).ok()?;
-    points
-        .iter()
-        .filter(|p| !p.values.is_empty())
-        .find(|p| {
-            p.values
-                .iter()
-                .all(|(field, v)| lookup(&base, field).is_some_and(|b| same_value(b, v)))
-        })
-        .map(|p| p.id)
-}
-
-fn lookup<'a>(table: &'a toml::Table, dotted: &str) -> Option<&'a toml::Value> {
-    let mut parts = dotted.split('.');
-    let mut value = table.get(parts.next()?)?;
-    for part in parts {
-        value = value.as_table()?.get(part)?;
-    }
-    Some(value)
-}
-
-/// A space file may write `clock_mhz = 300` where the config holds `300.0`.
-fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
-    use toml::Value::{Float, Integer};
-    match (a, b) {
-        (Integer(i), Float(f)) | (Float(f), Integer(i)) => *i as f64 == *f,
-        _ => a == b,
-    }
 }
 
 /// Everything the page shows, gathered once.
@@ -619,12 +570,17 @@ impl Page<'_> {
              <div class=\"scroll\"><table class=\"sortable\" id=\"fronts\">\n<thead><tr><th class=\"l\">id</th>",
         );
         for (field, _) in &self.manifest.axes {
-            let short = field.rsplit('.').next().unwrap_or(field);
+            // Fields that move together (`a.x+a.y`) share a column: `x+y`.
+            let short: Vec<&str> = field
+                .split('+')
+                .map(|f| f.rsplit('.').next().unwrap_or(f))
+                .collect();
+            let short = short.join("+");
             let _ = write!(
                 h,
                 "<th class=\"l\" title=\"{}\">{}</th>",
                 esc(field),
-                esc(short)
+                esc(&short)
             );
         }
         h.push_str(
@@ -649,16 +605,21 @@ impl Page<'_> {
                 id = p.id
             );
             for (field, _) in &self.manifest.axes {
-                match p.values.get(field) {
-                    Some(v) => {
-                        let num = match v {
+                let values: Option<Vec<&toml::Value>> =
+                    field.split('+').map(|f| p.values.get(f)).collect();
+                match values.as_deref() {
+                    Some([first, ..]) => {
+                        // Sorting goes by the first field of a tied axis.
+                        let num = match first {
                             toml::Value::Integer(i) => format!(" data-v=\"{i}\""),
                             toml::Value::Float(f) => format!(" data-v=\"{f}\""),
                             _ => String::new(),
                         };
-                        let _ = write!(h, "<td class=\"l\"{num}>{}</td>", esc(&show_value(v)));
+                        let shown: Vec<String> =
+                            values.iter().flatten().map(|v| show_value(v)).collect();
+                        let _ = write!(h, "<td class=\"l\"{num}>{}</td>", esc(&shown.join(" × ")));
                     }
-                    None => h.push_str("<td class=\"l\">–</td>"),
+                    _ => h.push_str("<td class=\"l\">–</td>"),
                 }
             }
             let _ = write!(
@@ -1079,7 +1040,6 @@ mod tests {
                             ff,
                             dsp,
                             bram36: bram,
-                            uram: 0,
                         };
                         let used = [lut as f64, ff as f64, dsp as f64, bram];
                         let utilization: BTreeMap<String, f64> = BOARD
@@ -1171,6 +1131,15 @@ mod tests {
             sample: "grid".into(),
             seed: None,
             board: "zcu102".into(),
+            default_point: results
+                .iter()
+                .find(|p| {
+                    p.values["arch.attn_lanes"].as_integer() == Some(4)
+                        && p.values["arch.linear_tile_in"].as_integer() == Some(16)
+                        && p.values["numerics.fm"].as_str() == Some("ap_fixed<32,10>")
+                        && p.values["arch.weight_load"].as_str() == Some("serial")
+                })
+                .map(|p| p.id),
         };
         (manifest, results)
     }
@@ -1353,19 +1322,10 @@ mod tests {
     }
 
     #[test]
-    fn default_point_is_found_from_the_embedded_default() {
+    fn the_default_point_is_named() {
         let tmp = TempDir::new("default");
-        let (_, results, _, html) = write_synthetic(&tmp.0);
-        let id = results
-            .iter()
-            .find(|p| {
-                p.values["arch.attn_lanes"].as_integer() == Some(4)
-                    && p.values["arch.linear_tile_in"].as_integer() == Some(16)
-                    && p.values["numerics.fm"].as_str() == Some("ap_fixed<32,10>")
-                    && p.values["arch.weight_load"].as_str() == Some("serial")
-            })
-            .unwrap()
-            .id;
+        let (manifest, _, _, html) = write_synthetic(&tmp.0);
+        let id = manifest.default_point.expect("the synthetic sweep holds its base");
         assert!(
             html.contains(&format!("<a href=\"#p{id}\">#{id}</a> (the base config)")),
             "default #{id} not named"
@@ -1421,37 +1381,5 @@ mod tests {
         assert!(
             html.contains("<td class=\"l\" style=\"white-space:normal\">no route</td><td>2</td>")
         );
-    }
-
-    /// Not a check: writes a 1,000-point report to `$TMPDIR/report-demo` to look at in a browser
-    /// (`cargo test … demo_report -- --ignored`).
-    #[test]
-    #[ignore]
-    fn demo_report() {
-        let dir = std::env::temp_dir().join("report-demo");
-        let lanes: Vec<i64> = vec![1, 2, 4, 8, 16];
-        let tiles: Vec<i64> = vec![4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64];
-        let (mut manifest, mut results) = synthetic(&lanes, &tiles, 3, 97);
-        // Pad to ~1,000 points with a second copy whose clock differs, as a board sweep would.
-        let n = results.len();
-        for mut p in results.clone() {
-            p.id += n;
-            p.latency_ms *= 299.97 / 250.0;
-            p.clock_mhz = 250.0;
-            p.values
-                .insert("arch.clock_mhz".into(), toml::Value::Float(250.0));
-            results.push(p);
-        }
-        for p in &mut results[..n] {
-            p.values
-                .insert("arch.clock_mhz".into(), toml::Value::Float(299.970032));
-        }
-        manifest.axes.push((
-            "arch.clock_mhz".into(),
-            vec![toml::Value::Float(299.970032), toml::Value::Float(250.0)],
-        ));
-        manifest.points = results.len();
-        let written = write(&dir, &manifest, &results).unwrap();
-        eprintln!("{} points: {:#?}", results.len(), written);
     }
 }

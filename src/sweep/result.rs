@@ -21,7 +21,7 @@ pub enum Status {
 /// A resource the design point needs more of than the board has.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overuse {
-    /// `lut`, `ff`, `dsp`, `bram36` or `uram`.
+    /// `lut`, `ff`, `dsp` or `bram36`.
     pub resource: String,
     /// What the resource model says the design needs.
     pub needed: f64,
@@ -29,7 +29,8 @@ pub struct Overuse {
     pub available: f64,
 }
 
-/// The resource model's figures for the whole accelerator, and the board's share of each.
+/// The resource model's figures for the whole accelerator (`hw::resources::accelerator`; nothing is
+/// mapped to UltraRAM).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resources {
     /// LUTs (logic and memory).
@@ -40,8 +41,6 @@ pub struct Resources {
     pub dsp: u64,
     /// 36 Kb block RAMs (halves count: two 18 Kb halves make one).
     pub bram36: f64,
-    /// UltraRAM blocks.
-    pub uram: u64,
 }
 
 /// Golden (fixed point) against its f64 twin at the frame's last block output, as `verify` reports it.
@@ -110,4 +109,8 @@ pub struct Manifest {
     pub seed: Option<u64>,
     /// The board of the base config (each point may override it).
     pub board: String,
+    /// The point equal to the base config (every axis at the base's value), if the space holds it: the
+    /// report measures the sweep's gain against it.
+    #[serde(default)]
+    pub default_point: Option<usize>,
 }
