@@ -1325,7 +1325,9 @@ mod tests {
     fn the_default_point_is_named() {
         let tmp = TempDir::new("default");
         let (manifest, _, _, html) = write_synthetic(&tmp.0);
-        let id = manifest.default_point.expect("the synthetic sweep holds its base");
+        let id = manifest
+            .default_point
+            .expect("the synthetic sweep holds its base");
         assert!(
             html.contains(&format!("<a href=\"#p{id}\">#{id}</a> (the base config)")),
             "default #{id} not named"
