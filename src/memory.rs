@@ -47,7 +47,8 @@ pub struct MemoryArgs {
     /// Bytes to read over all masters.
     #[arg(long, default_value_t = 64 << 20)]
     bytes: u64,
-    /// Masters reading at once (each through its own PS port); the config's five when absent.
+    /// Masters reading at once, master m through PS port m % `axi.ps_ports` of the config; the
+    /// config's five when absent.
     #[arg(long)]
     ports: Option<usize>,
     /// Bytes per AXI burst: the config's longest burst for seq and strided, 64 for random.
@@ -182,7 +183,7 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut mem = PsPorts::new(&names, c.axi.ps_port_bits, channel);
+    let mut mem = PsPorts::new(&names, c.axi.ps_port_bits, c.axi.ps_ports as usize, channel);
     let started = Instant::now();
     let result = traffic::run(&mut mem, &spec).context("traffic")?;
     let wall = started.elapsed();
@@ -239,7 +240,11 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<i32> {
         row_conflicts: dram.as_ref().map_or(0, |d| d.row_conflicts),
         commands_checked,
     };
-    print!("{}", render(&report, &config.source, c.axi.ps_port_bits));
+    let ps_ports = ports.min(c.axi.ps_ports as usize);
+    print!(
+        "{}",
+        render(&report, &config.source, ps_ports, c.axi.ps_port_bits)
+    );
     println!(
         "simulated {} cycles in {:.2} s",
         result.cycles,
@@ -253,13 +258,16 @@ pub fn run(args: &MemoryArgs) -> anyhow::Result<i32> {
     Ok(crate::exit::OK)
 }
 
-fn render(r: &MemoryReport, source: &str, ps_port_bits: u32) -> String {
+fn render(r: &MemoryReport, source: &str, ps_ports: usize, ps_port_bits: u32) -> String {
     let mut s = String::new();
     let mib = r.bytes as f64 / (1 << 20) as f64;
     let _ = writeln!(
         s,
-        "memory: {source}; {} behind {} x {ps_port_bits}-bit PS ports at {:.2} MHz",
-        r.memory, r.ports, r.clock_mhz
+        "memory: {source}; {} master{}, {} behind {ps_ports} x {ps_port_bits}-bit PS ports at {:.2} MHz",
+        r.ports,
+        if r.ports == 1 { "" } else { "s" },
+        r.memory,
+        r.clock_mhz
     );
     let _ = writeln!(
         s,

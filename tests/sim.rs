@@ -471,3 +471,52 @@ fn faster_ddr4_changes_nothing_and_hbm2_speeds_up_the_streaming_units_only() {
             .unwrap_or_else(|v| panic!("pseudo-channel {i}: {v}"));
     }
 }
+
+/// Fewer PS ports (`axi.ps_ports`): masters that share a port share its data paths. The traffic of
+/// each master is the same, only later; the frame never gets faster for losing ports.
+#[test]
+fn fewer_ps_ports_never_speed_a_frame_up_and_each_master_keeps_its_bytes() {
+    let p = Point::edge_moe();
+    let w = p.weights(11);
+    let out = p.run(&w);
+    assert_eq!(out.report.golden_match, Some(true));
+    let base = out.report;
+    let bytes = |r: &Report| {
+        r.ports
+            .iter()
+            .map(|m| (m.name.clone(), m.bytes_read, m.bytes_written))
+            .collect::<Vec<_>>()
+    };
+    let mut last = base.total_cycles;
+    for n in [4, 3, 2, 1] {
+        let mut q = Point::edge_moe();
+        q.axi.ps_ports = n;
+        let r = simulate(&q.spec(), Mode::Timing(&out.routing), SimOptions::default())
+            .expect("simulates")
+            .report;
+        assert!(
+            r.total_cycles >= last,
+            "{n} ports: {} < {last}",
+            r.total_cycles
+        );
+        assert_eq!(bytes(&r), bytes(&base), "{n} ports");
+        last = r.total_cycles;
+    }
+    assert!(
+        last > base.total_cycles,
+        "one port for five masters costs nothing?"
+    );
+}
+
+/// QKᵀ alone streams K at the width of its PS port; on one port it shares that port's read path
+/// with the Q reads, so it takes longer.
+#[test]
+fn qk_scores_alone_is_slower_on_one_ps_port_than_on_five() {
+    let five = Point::edge_moe();
+    let mut one = Point::edge_moe();
+    one.axi.ps_ports = 1;
+    let lanes = [five.arch.attn_lanes];
+    let cycles = |p: &Point| sim::attention_lanes(&p.spec(), &lanes).expect("simulates")[0].cycles;
+    let (c5, c1) = (cycles(&five), cycles(&one));
+    assert!(c1 > c5, "1 port {c1}, 5 ports {c5}");
+}

@@ -3,8 +3,10 @@
 //! ```text
 //!   m_axi_inout1..4, m_axi_weights (256 bit) ─► SmartConnect ─► S_AXI_HP*/HPC* (128 bit) ─► DDR4 controller
 //! ```
-//! Every master has its own PS port, so the 256→128-bit conversion halves each master's peak; the
-//! DRAM channels behind them (one on the ZCU102, 32 pseudo-channels on an HBM2 board) are shared.
+//! In Edge-MoE every master has its own PS port, so the 256→128-bit conversion halves each master's
+//! peak; the DRAM channels behind them (one on the ZCU102, 32 pseudo-channels on an HBM2 board) are
+//! shared. `ps_ports` asks what fewer ports cost: a block design whose other IP needs some of the
+//! PS's four HP and two HPC ports leaves masters to share one through a SmartConnect.
 
 use golden::model::config::ConfigIssue;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,9 @@ pub struct AxiConfig {
     pub data_bits: u32,
     /// Width of the PS slave port each master reaches through its SmartConnect (128 on HP/HPC ports).
     pub ps_port_bits: u32,
+    /// PS slave ports the masters reach, 1 to [`PORT_NAMES`]`.len()`; master `m` goes through port
+    /// `m % ps_ports` and shares its data paths with the other masters there (5: one each, as §11).
+    pub ps_ports: u32,
     /// Longest burst in beats (Vitis default 16; Edge-MoE sets none, §11 UNCONFIRMED).
     pub max_burst_beats: u32,
     /// Read bursts in flight per master (Vitis default 16).
@@ -33,6 +38,7 @@ impl Default for AxiConfig {
         AxiConfig {
             data_bits: 256,
             ps_port_bits: 128,
+            ps_ports: PORT_NAMES.len() as u32,
             max_burst_beats: 16,
             max_outstanding_reads: 16,
             max_outstanding_writes: 16,
@@ -238,6 +244,16 @@ impl AxiConfig {
                 ));
             }
         }
+        if self.ps_ports == 0 || self.ps_ports as usize > PORT_NAMES.len() {
+            issues.push(ConfigIssue::new(
+                "axi.ps_ports",
+                format!(
+                    "{}: from 1 (all masters share one PS port) to {} (one per master)",
+                    self.ps_ports,
+                    PORT_NAMES.len()
+                ),
+            ));
+        }
         if self.max_burst_beats == 0 || self.max_burst_beats > 256 {
             issues.push(ConfigIssue::new(
                 "axi.max_burst_beats",
@@ -368,5 +384,26 @@ impl MemoryConfig {
             ));
         }
         issues
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_ports_outside_one_to_the_number_of_masters_is_rejected() {
+        for (n, ok) in [(0, false), (1, true), (5, true), (6, false)] {
+            let axi = AxiConfig {
+                ps_ports: n,
+                ..AxiConfig::default()
+            };
+            let keys: Vec<String> = axi.validate().into_iter().map(|i| i.key).collect();
+            if ok {
+                assert!(keys.is_empty(), "{n}: {keys:?}");
+            } else {
+                assert_eq!(keys, ["axi.ps_ports"], "{n}");
+            }
+        }
     }
 }

@@ -269,6 +269,7 @@ pub fn simulate(spec: &SimSpec, mode: Mode, opts: SimOptions) -> Result<SimOutpu
     let mut mem = PsPorts::new(
         &PORT_NAMES,
         spec.axi.ps_port_bits,
+        spec.axi.ps_ports as usize,
         channel(spec, opts.dram_commands)?,
     );
     let mut watch = Watch {
@@ -415,7 +416,12 @@ pub fn attention_lanes(spec: &SimSpec, lanes: &[usize]) -> Result<Vec<LanePoint>
         };
         let region =
             units::qk_scores::qk_scores(&cx, Buf::Tmp2, Buf::Tmp3, Buf::Attn, Buf::AttnSoftmaxInfo);
-        let mut mem = PsPorts::new(&PORT_NAMES, s.axi.ps_port_bits, channel(&s, false)?);
+        let mut mem = PsPorts::new(
+            &PORT_NAMES,
+            s.axi.ps_port_bits,
+            s.axi.ps_ports as usize,
+            channel(&s, false)?,
+        );
         let (cycles, timing) = run(
             vec![Launch {
                 region,

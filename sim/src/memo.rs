@@ -222,7 +222,12 @@ fn build(call: &Call, spec: &SimSpec, layout: &SimSpec) -> Region {
 
 /// Runs `launches` from cycle 0 on a new channel of `spec`'s memory.
 fn run_alone(spec: &SimSpec, launches: Vec<Launch>) -> Result<SegmentRun, SimError> {
-    let mut mem = PsPorts::new(&PORT_NAMES, spec.axi.ps_port_bits, channel(spec, false)?);
+    let mut mem = PsPorts::new(
+        &PORT_NAMES,
+        spec.axi.ps_port_bits,
+        spec.axi.ps_ports as usize,
+        channel(spec, false)?,
+    );
     let (cycles, ops) = run(launches, &mut mem, RunOptions::default(), None)?;
     Ok(SegmentRun { cycles, ops })
 }

@@ -36,7 +36,8 @@ pub enum Cause {
     /// The burst waits before the controller: its port queue is full and the interconnect serves
     /// the masters in turn.
     Interconnect(PortId),
-    /// The master's beat is wider than the PS port it must cross.
+    /// The PS port's data path is busy: the master's beat is wider than the port, or the other
+    /// masters sharing the port are using it.
     PortWidth(PortId),
     /// The master has its limit of bursts in flight.
     Outstanding(PortId),

@@ -319,7 +319,7 @@ impl Process for WriteMaster {
                 return Step::Stall(Cause::FifoEmpty(side.id()));
             }
         }
-        let ready = cx.mem.write_ready(self.port);
+        let ready = cx.mem.write_ready(now, self.port);
         if ready > now {
             self.wake = Some(ready);
             return Step::Stall(Cause::PortWidth(self.port));

@@ -410,7 +410,7 @@ mod tests {
             .collect();
         let ch =
             DramChannel::interleaved(ctrls, 256, "ddr4", 300.0, 0.0, 0.0, capacity).expect("valid");
-        PsPorts::new(&["a", "b"], 256, Box::new(ch))
+        PsPorts::new(&["a", "b"], 256, 2, Box::new(ch))
     }
 
     fn pending(m: &PsPorts, t: crate::memory::Ticket) -> Option<Cause> {

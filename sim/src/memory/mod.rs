@@ -1,7 +1,7 @@
 //! The memory system as the processes see it: named DDR regions reached through AXI masters.
 //!
 //! ```text
-//!   ReadMaster / WriteMaster ──► PsPorts (width conversion, per-port data paths, arbitration) ──► dyn Channel (DRAM)
+//!   ReadMaster / WriteMaster ──► PsPorts (width conversion, shared data paths, arbitration) ──► dyn Channel (DRAM)
 //! ```
 //! [`Memory`] is what a process calls; [`Channel`] is what a DRAM model implements. A master starts a
 //! burst and gets a [`Ticket`]; the memory system runs beside the processes ([`Memory::advance`] each
@@ -79,9 +79,11 @@ pub trait Memory {
     fn beat(&self, t: Ticket, k: u32) -> BeatState;
     /// The master is done with burst `t` (every beat taken, or the write response seen).
     fn release(&mut self, t: Ticket);
-    /// The first cycle at which `port` can take another write beat.
-    fn write_ready(&self, port: PortId) -> Cycle;
-    /// Sends one write beat at `now ≥ write_ready(port)`.
+    /// The first cycle at which `port` can take another write beat, asked at `now` by a master with a
+    /// beat to send. A master told to wait is served before the others sharing its PS port, so the
+    /// answer depends on who asked before.
+    fn write_ready(&mut self, now: Cycle, port: PortId) -> Cycle;
+    /// Sends one write beat at `now ≥ write_ready(now, port)`.
     fn write_beat(&mut self, now: Cycle, port: PortId, beat_bytes: u32);
     /// The burst of `beats` at `addr` has all its data sent; its response is [`beat`](Memory::beat)
     /// 0 of the returned ticket.

@@ -486,6 +486,7 @@ mod tests {
         PsPorts::new(
             &NAMES[..ports],
             ps_port_bits,
+            ports,
             Box::new(SimpleChannel::new(bytes_per_cycle, latency)),
         )
     }
@@ -495,7 +496,7 @@ mod tests {
         let cfg = ::dram::DramConfig::preset("ddr4-2133").unwrap();
         let ctrl = ::dram::Controller::new(&cfg).unwrap();
         let channel = DramChannel::new(ctrl, "ddr4-2133", 299.970032, 40.0, 40.0, 32);
-        PsPorts::new(&NAMES[..ports], ps_port_bits, Box::new(channel))
+        PsPorts::new(&NAMES[..ports], ps_port_bits, ports, Box::new(channel))
     }
 
     /// 256-bit masters, 16-beat bursts, 16 outstanding: the HLS defaults of the accelerator.
@@ -788,7 +789,7 @@ mod tests {
 
     #[test]
     fn a_memory_that_never_answers_stops_the_run_instead_of_hanging_it() {
-        let mut mem = PsPorts::new(&NAMES[..2], 128, Box::new(Void));
+        let mut mem = PsPorts::new(&NAMES[..2], 128, 2, Box::new(Void));
         let s = TrafficSpec {
             outstanding: 3,
             ..spec(Pattern::Sequential, MIB, 2)

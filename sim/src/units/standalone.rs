@@ -71,7 +71,7 @@ pub fn stream_cycles(
     );
     b.process(Sink { rx, left: results }, &[rx], &[]);
     // The core never touches memory; the engine still wants a memory system to hand it.
-    let mut mem = PsPorts::new(&[], 128, Box::new(SimpleChannel::new(1.0, 1)));
+    let mut mem = PsPorts::new(&[], 128, 1, Box::new(SimpleChannel::new(1.0, 1)));
     let launch = Launch {
         region: b.build(),
         deps: Vec::new(),
