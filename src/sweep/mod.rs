@@ -217,8 +217,8 @@ fn sweep(space_path: &Path, out: &Path, args: &RunArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-/// The report of a complete sweep, `best.toml` (the fastest point that fits, ready for `simulate`,
-/// `codegen` or `cosim`), and a summary on stdout.
+/// The report of a complete sweep, `best.toml` (the best point that fits, `report::best_point`, ready
+/// for `simulate`, `codegen` or `cosim`), and a summary on stdout.
 fn finish(dir: &Path, manifest: &Manifest, all: &[PointResult]) -> anyhow::Result<()> {
     let written = report::write(dir, manifest, all)?;
     let best = written.best.and_then(|id| all.iter().find(|r| r.id == id));
@@ -226,7 +226,7 @@ fn finish(dir: &Path, manifest: &Manifest, all: &[PointResult]) -> anyhow::Resul
     if let Some(best) = best {
         let path = dir.join("best.toml");
         let text = format!(
-            "# Point {} of {}: the fastest design point that fits {} ({:.3} ms).\n{}",
+            "# Point {} of {}: the best design point that fits {} ({:.3} ms).\n{}",
             best.id, manifest.space_file, manifest.board, best.latency_ms, best.config
         );
         crate::output::write_atomic(&path, text.as_bytes())?;
@@ -246,7 +246,7 @@ fn join(v: &[toml::Value]) -> toml::Value {
     }
 }
 
-/// Prints what a finished sweep found: the outcome counts and the fastest point that fits.
+/// Prints what a finished sweep found: the outcome counts and the best point that fits.
 fn summarise(dir: &Path, all: &[PointResult], best: Option<&PointResult>) {
     let count = |s: Status| all.iter().filter(|r| r.status == s).count();
     println!(
@@ -264,7 +264,7 @@ fn summarise(dir: &Path, all: &[PointResult], best: Option<&PointResult>) {
             .map(|(k, v)| format!("{k} = {v}"))
             .collect();
         println!(
-            "fastest that fits: point {} at {:.3} ms ({} cycles): {}",
+            "best that fits (the fastest; within 0.2% of it, the most accurate): point {} at {:.3} ms ({} cycles): {}",
             best.id,
             best.latency_ms,
             best.latency_cycles,

@@ -8,6 +8,7 @@
 //! sample = "grid"                 # "grid" | "random" | "lhs" (Latin hypercube); random/lhs take n, seed
 //! task = 0                        # whose gate routes the MoE layers
 //! timing = "segments"             # or "frame": see `point::Timing`
+//! include_base = true             # add the base config as a last point if the axes miss it
 //!
 //! [[axis]]
 //! field = "arch.attn_lanes"
@@ -75,6 +76,7 @@ struct RawSweep {
     task: usize,
     weights: Option<String>,
     timing: Timing,
+    include_base: bool,
 }
 
 impl Default for RawSweep {
@@ -87,6 +89,7 @@ impl Default for RawSweep {
             task: 0,
             weights: None,
             timing: Timing::default(),
+            include_base: true,
         }
     }
 }
@@ -141,6 +144,9 @@ pub struct Space {
     pub weights: Option<PathBuf>,
     /// How each point's cycles are counted.
     pub timing: Timing,
+    /// Add the base config as a last point when the axes or the sample miss it, so every sweep has
+    /// its baseline.
+    pub include_base: bool,
 }
 
 /// One design point of the space.
@@ -248,6 +254,7 @@ impl Space {
             task: s.task,
             weights: s.weights.map(|w| dir.join(w)),
             timing: s.timing,
+            include_base: s.include_base,
         })
     }
 
@@ -291,11 +298,21 @@ impl Space {
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(points)
-        } else {
-            Err(ConfigErrors(errors))
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
         }
+        if self.include_base && !points.iter().any(|p| p.config.raw == self.base.raw) {
+            let id = points.len();
+            let values = self
+                .axes
+                .iter()
+                .flat_map(|a| &a.fields)
+                .filter_map(|f| get(&base, f).map(|v| (f.clone(), v.clone())))
+                .collect();
+            let config = Config::parse(&base.to_string(), &format!("{} point {id}", self.file))?;
+            points.push(Point { id, values, config });
+        }
+        Ok(points)
     }
 
     /// The `k`-th combination in grid order (last axis fastest).
@@ -530,6 +547,17 @@ fn base_table(c: &Config) -> toml::Table {
     toml::Table::try_from(&c.raw).unwrap_or_default()
 }
 
+/// The value at dotted `path`, if the table has one.
+fn get<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+    let v = table.get(first)?;
+    if rest.is_empty() {
+        Some(v)
+    } else {
+        get(v.as_table()?, rest)
+    }
+}
+
 /// Sets dotted `path` in `table`, making tables on the way; the leaf's type is left to the config's
 /// own validation.
 fn set(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
@@ -674,7 +702,7 @@ mod tests {
         assert!(e.reason.contains("no [[axis]]"), "{e}");
     }
 
-    const BIG: &str = "[sweep]\nsample = \"SAMPLE\"\nn = 40\nseed = 3\n\
+    const BIG: &str = "[sweep]\nsample = \"SAMPLE\"\nn = 40\nseed = 3\ninclude_base = false\n\
         [[axis]]\nfield = \"arch.attn_lanes\"\nvalues = [1, 2, 4, 8]\n\
         [[axis]]\nfield = \"arch.weight_load\"\nvalues = [\"serial\", \"overlapped\"]\n\
         [[axis]]\nfield = \"arch.clock_mhz\"\nvalues = [150.0, 200.0, 250.0, 300.0, 350.0]\n\
@@ -683,6 +711,27 @@ mod tests {
     fn sampled(kind: &str) -> Vec<BTreeMap<String, toml::Value>> {
         let s = parse(&BIG.replace("SAMPLE", kind)).unwrap();
         s.points().unwrap().into_iter().map(|p| p.values).collect()
+    }
+
+    #[test]
+    fn the_base_is_added_when_the_axes_miss_it() {
+        let axis = "[[axis]]\nfield = \"arch.attn_lanes\"\nvalues = [2, 8]\n";
+        let p = parse(axis).unwrap().points().unwrap();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[2].id, 2);
+        assert_eq!(p[2].config.raw, crate::config::RawConfig::default());
+        assert_eq!(p[2].values["arch.attn_lanes"], toml::Value::Integer(4));
+        let p = parse(&format!("[sweep]\ninclude_base = false\n{axis}"))
+            .unwrap()
+            .points()
+            .unwrap();
+        assert_eq!(p.len(), 2);
+        // A grid that holds the base does not get it twice.
+        let p = parse(&axis.replace("[2, 8]", "[2, 4]"))
+            .unwrap()
+            .points()
+            .unwrap();
+        assert_eq!(p.len(), 2);
     }
 
     #[test]
