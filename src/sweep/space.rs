@@ -30,8 +30,10 @@ use toml::Spanned;
 use super::point::Timing;
 use crate::config::{self, located, Config, ConfigError, ConfigErrors};
 
-/// The most points a space may hold before sampling: a grid beyond this is a typo, not a plan.
+/// The most combinations a space may hold for a random or lhs sample to be drawn from it.
 const MAX_SPACE: u128 = 1 << 40;
+/// The most points a grid may have: each point is validated and kept in memory before any runs.
+const MAX_GRID: u128 = 1_000_000;
 
 /// How points are drawn from the axes' cross product.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -273,6 +275,17 @@ impl Space {
                 None,
                 "axis",
                 format!("the axes span {size} points, more than {MAX_SPACE}: split the sweep"),
+            )]));
+        }
+        if self.sample == Sample::Grid && size > MAX_GRID {
+            return Err(ConfigErrors(vec![located(
+                &self.text,
+                &self.file,
+                None,
+                "sweep.sample",
+                format!(
+                    "a grid of {size} points is more than {MAX_GRID}: draw sample = \"random\" or \"lhs\" with n"
+                ),
             )]));
         }
         let choices = match (self.sample, self.n) {
@@ -711,6 +724,32 @@ mod tests {
     fn sampled(kind: &str) -> Vec<BTreeMap<String, toml::Value>> {
         let s = parse(&BIG.replace("SAMPLE", kind)).unwrap();
         s.points().unwrap().into_iter().map(|p| p.values).collect()
+    }
+
+    #[test]
+    fn a_grid_too_large_to_hold_asks_for_a_sample() {
+        let axis = |f: &str| {
+            format!(
+                "[[axis]]\nfield = \"{f}\"\nvalues = [{}]\n",
+                (1..=100)
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let text = [
+            axis("arch.fifo.stream"),
+            axis("arch.fifo.index_stream"),
+            axis("arch.depth.add"),
+            axis("arch.depth.simple"),
+        ]
+        .concat();
+        let e = parse(&text).unwrap().points().unwrap_err();
+        assert!(
+            e.0[0].reason.contains("a grid of 100000000 points"),
+            "{}",
+            e
+        );
     }
 
     #[test]
