@@ -2,6 +2,7 @@
 //! the Pareto fronts. `space` reads the axes, `golden` runs each distinct numerics once, `point`
 //! evaluates one design point, `store` keeps the results folder, `report` draws it.
 
+pub mod front;
 pub mod golden;
 pub mod point;
 pub mod report;

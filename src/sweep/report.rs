@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::front::{best_point, pareto};
 use super::result::{Manifest, PointResult, Status};
 use crate::plots::{self, FrontScatter};
 
@@ -87,34 +88,6 @@ const OBJECTIVES: [Objective; 4] = [
 ];
 
 const Y_LABEL: &str = "frame latency (ms)";
-
-/// The Pareto front of `(id, x, y)` points, both coordinates minimised: the ids of the points no other
-/// point beats, in increasing x (so decreasing y).
-///
-/// Points with the same coordinates do not dominate each other, so a grid sweep with an axis that moves
-/// neither objective would put every copy on the front; instead ties go to the lowest id, which makes
-/// the front the same whatever order the results arrive in. Non-finite points are ignored.
-pub fn pareto(points: &[(usize, f64, f64)]) -> Vec<usize> {
-    let mut sorted: Vec<&(usize, f64, f64)> = points
-        .iter()
-        .filter(|(_, x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    sorted.sort_by(|a, b| {
-        a.1.total_cmp(&b.1)
-            .then(a.2.total_cmp(&b.2))
-            .then(a.0.cmp(&b.0))
-    });
-    // In (x, y, id) order a point is beaten exactly when something before it has y at or below its own.
-    let mut front = Vec::new();
-    let mut best_y = f64::INFINITY;
-    for &&(id, _, y) in &sorted {
-        if y < best_y {
-            front.push(id);
-            best_y = y;
-        }
-    }
-    front
-}
 
 /// Writes the charts and `report.html` into `dir` (created if needed) from the sweep's manifest and
 /// results (in any order: everything here sorts by id).
@@ -290,30 +263,6 @@ fn board_capacity(points: &[&PointResult], resource: &str) -> Option<f64> {
     let first = caps.next()?;
     // Utilisation is rounded by whoever wrote it; half a unit of slack absorbs that.
     caps.all(|c| (c - first).abs() <= 0.5).then_some(first)
-}
-
-/// Latencies this close to the fastest count as tied: the sweep's segment timing is within 0.2% of
-/// the whole-frame engine, and points that differ only by fm_t differ by a few cycles of routing.
-const LATENCY_TIE: f64 = 0.002;
-
-/// The fastest point that fits; among those within [`LATENCY_TIE`] of it, the most accurate (then
-/// the fastest, then the lowest id), so a cheaper format does not win on routing noise.
-pub fn best_point(points: &[&PointResult]) -> Option<usize> {
-    let feasible = points.iter().filter(|p| p.status == Status::Ok);
-    let fastest = feasible
-        .clone()
-        .map(|p| p.latency_ms)
-        .min_by(f64::total_cmp)?;
-    let mse = |p: &PointResult| p.accuracy.as_ref().map_or(f64::INFINITY, |a| a.mse);
-    feasible
-        .filter(|p| p.latency_ms <= fastest * (1.0 + LATENCY_TIE))
-        .min_by(|a, b| {
-            mse(a)
-                .total_cmp(&mse(b))
-                .then(a.latency_ms.total_cmp(&b.latency_ms))
-                .then(a.id.cmp(&b.id))
-        })
-        .map(|p| p.id)
 }
 
 /// Everything the page shows, gathered once.
@@ -965,6 +914,7 @@ fn esc(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::sweep::result::{Accuracy, Overuse, Resources};
+    use golden::rng::SplitMix64;
 
     /// A fresh directory per test, removed afterwards.
     struct TempDir(PathBuf);
@@ -990,21 +940,6 @@ mod tests {
     }
 
     /// xorshift64*: a deterministic stream for generated inputs, without a `rand` dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     const BOARD: [(&str, f64); 4] = [
         ("lut", 274_080.0),
         ("ff", 548_160.0),
@@ -1024,7 +959,7 @@ mod tests {
         fms: usize,
         fail_every: usize,
     ) -> (Manifest, Vec<PointResult>) {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = SplitMix64::new(0x9E37_79B9_7F4A_7C15);
         let loads = ["serial", "overlapped"];
         let mut results = Vec::new();
         for &l in lanes {
@@ -1164,87 +1099,6 @@ mod tests {
         (manifest, results)
     }
 
-    /// `a` is at least as good as `b` on both and better on one, or equal with the lower id.
-    fn covers(a: &(usize, f64, f64), b: &(usize, f64, f64)) -> bool {
-        let le = a.1 <= b.1 && a.2 <= b.2;
-        let lt = a.1 < b.1 || a.2 < b.2;
-        le && (lt || a.0 < b.0)
-    }
-
-    #[test]
-    fn pareto_keeps_the_staircase_in_x_order() {
-        let pts = [
-            (0, 1.0, 10.0),
-            (1, 2.0, 8.0),
-            (2, 2.0, 9.0), // beaten by 1
-            (3, 3.0, 8.0), // beaten by 1 (same y, more x)
-            (4, 5.0, 2.0),
-            (5, 4.0, 6.0),
-        ];
-        assert_eq!(pareto(&pts), [0, 1, 5, 4]);
-    }
-
-    #[test]
-    fn pareto_ties_go_to_the_lowest_id_whatever_the_order() {
-        let a = [(7, 1.0, 1.0), (3, 1.0, 1.0), (5, 1.0, 1.0)];
-        assert_eq!(pareto(&a), [3]);
-        let mut b = a;
-        b.reverse();
-        assert_eq!(pareto(&b), [3]);
-    }
-
-    #[test]
-    fn pareto_ignores_non_finite_points() {
-        let pts = [(0, f64::NAN, 0.0), (1, 1.0, f64::INFINITY), (2, 3.0, 3.0)];
-        assert_eq!(pareto(&pts), [2]);
-        assert!(pareto(&[]).is_empty());
-    }
-
-    /// Property: over random sets dense in ties, no front point is covered by any point, and every
-    /// other point is covered by a front point.
-    #[test]
-    fn pareto_front_is_exactly_the_uncovered_points() {
-        let mut rng = Rng(42);
-        for case in 0..2_000 {
-            let n = rng.below(40) as usize;
-            // Few distinct coordinates, so equal x, equal y and equal points all occur.
-            let span = 1 + rng.below(12);
-            let mut pts: Vec<(usize, f64, f64)> = (0..n)
-                .map(|i| {
-                    (
-                        i * 3 % 101,
-                        rng.below(span) as f64,
-                        rng.below(span) as f64 * 0.5,
-                    )
-                })
-                .collect();
-            // Shuffle, so the result cannot lean on input order.
-            for i in (1..pts.len()).rev() {
-                pts.swap(i, rng.below(i as u64 + 1) as usize);
-            }
-            let front = pareto(&pts);
-            let on = |p: &(usize, f64, f64)| front.contains(&p.0);
-            for p in &pts {
-                if on(p) {
-                    assert!(
-                        !pts.iter().any(|q| covers(q, p)),
-                        "case {case}: {p:?} covered in {pts:?}"
-                    );
-                } else {
-                    assert!(
-                        pts.iter().any(|q| on(q) && covers(q, p)),
-                        "case {case}: {p:?} uncovered by {front:?} in {pts:?}"
-                    );
-                }
-            }
-            let xs: Vec<f64> = front
-                .iter()
-                .map(|id| pts.iter().find(|p| p.0 == *id).unwrap().1)
-                .collect();
-            assert!(xs.windows(2).all(|w| w[0] < w[1]), "case {case}: {xs:?}");
-        }
-    }
-
     fn write_synthetic(dir: &Path) -> (Manifest, Vec<PointResult>, Written, String) {
         let (manifest, results) = synthetic(&[2, 4, 8], &[8, 16, 32], 3, 13);
         let written = write(dir, &manifest, &results).unwrap();
@@ -1291,7 +1145,7 @@ mod tests {
             .unwrap();
         let best = results.iter().find(|p| Some(p.id) == written.best).unwrap();
         assert_eq!(best.status, Status::Ok);
-        assert!(best.latency_ms <= fastest * (1.0 + LATENCY_TIE));
+        assert!(best.latency_ms <= fastest * (1.0 + crate::sweep::front::LATENCY_TIE));
         assert!(html.contains(&format!("<strong>{:.3} ms</strong>", best.latency_ms)));
     }
 
