@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod board;
 pub mod memory;
+pub mod power;
 pub mod resources;
 pub mod rtl;
 pub mod timing;
