@@ -49,6 +49,7 @@ pub mod command;
 pub mod config;
 pub mod controller;
 pub mod mapping;
+pub mod power;
 pub mod standard;
 pub mod stats;
 pub mod time;
@@ -58,6 +59,7 @@ pub use command::{Command, CommandKind};
 pub use config::{ConfigError, DramConfig, PagePolicy};
 pub use controller::{Completion, Controller, Request, Wait};
 pub use mapping::{AddressMap, Field, Location, Mapping, MappingError};
+pub use power::{energy, trace_energy, Activity, ActivityCounter, Energy, PowerSpec, Pump};
 pub use standard::{
     peak_bytes_per_s, preset, CommandBus, OrgError, Organization, Preset, Timing, TimingError,
     TimingIssue, PRESETS,
