@@ -6,7 +6,8 @@
 //!                                     │  mapping: addr → rank/bg/bank/row/col
 //!                                     │  queues:  read + write, FR-FCFS, write drain
 //!                                     │  bank:    per-bank / group / rank timing state
-//!                                     └► Command trace ──► check::check (JEDEC replay)
+//!                                     ├► Command trace ──► check::check (JEDEC replay)
+//!                                     └► ActivityCounter ──► power::energy (IDD tables)
 //! ```
 //!
 //! Everything runs in DRAM clocks (nCK). The controller is event-driven: [`Controller::advance`]
@@ -14,7 +15,8 @@
 //! time costs nothing to simulate.
 //!
 //! Sources: JESD79-4 (DDR4) speed-bin and refresh tables, JESD235A (HBM2) pseudo-channel mode;
-//! preset values and where public simulators disagree are documented in [`standard`].
+//! preset values and where public simulators disagree are documented in [`standard`]. Energy per
+//! command and background state from datasheet IDD tables: [`power`].
 //!
 //! Driving it: enqueue while the queue has room, otherwise jump to the next event.
 //!
