@@ -596,10 +596,10 @@ pub const DDR4_3200_BIN: SpeedBin = ddr4(Ddr4Bin {
 
 /// DDR4-2133, x16 8 Gb device (the ZCU102 SODIMM's chip width).
 ///
-/// Values as DRAMsim3 ships them in `configs/DDR4_8Gb_x16_2133.ini` (its `[power]` section): that file
-/// names no part number or datasheet, so these are UNVERIFIED against a datasheet IDD table;
-/// they are the only x16 DDR4-2133 8 Gb set found with a traceable origin. It gives IPP0 (4 mA)
-/// but no IPP3N/IPP5B, so the VPP terms are left out.
+/// Values as DRAMsim3 ships them in `configs/DDR4_8Gb_x16_2133.ini` (its `[power]` section):
+/// that file names no part number or datasheet, so these are UNVERIFIED against a datasheet IDD
+/// table; they are the only x16 DDR4-2133 8 Gb set found with a traceable origin. It gives IPP0
+/// (4 mA) but no IPP3N/IPP5B, so the VPP terms are left out.
 pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
     device_bits: 16,
     vdd_mv: 1200,
