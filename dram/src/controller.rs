@@ -30,6 +30,7 @@ use crate::bank::{class, ChannelState};
 use crate::command::{Command, CommandKind};
 use crate::config::{ConfigError, DramConfig, PagePolicy};
 use crate::mapping::{AddressMap, Location};
+use crate::power::{Activity, ActivityCounter};
 use crate::standard::{Organization, Timing};
 use crate::stats::DramStats;
 
@@ -249,6 +250,8 @@ pub struct Controller {
     pending: [VecDeque<Completion>; 2],
     stats: DramStats,
     commands: Vec<Command>,
+    /// Energy-relevant counts, kept whether or not commands are recorded.
+    activity: ActivityCounter,
     /// Per bank, its candidate for the current mode.
     cand: RefCell<Vec<Cand>>,
     /// The last `pick` and the state version it was computed for.
@@ -287,6 +290,7 @@ impl Controller {
             pending: [VecDeque::new(), VecDeque::new()],
             stats: DramStats::default(),
             commands: Vec::new(),
+            activity: ActivityCounter::new(&cfg.timing, &cfg.org),
             cand: RefCell::new(vec![Cand::NONE; banks]),
             memo: Cell::new((u64::MAX, None)),
             version: 0,
@@ -506,6 +510,12 @@ impl Controller {
     /// Every command issued, when the configuration asked to record them.
     pub fn commands(&self) -> &[Command] {
         &self.commands
+    }
+
+    /// What the channel did that costs energy over clocks `[0, end)` (`end` at least the last
+    /// command's clock), counted as commands issue: see [`crate::power`].
+    pub fn activity(&self, end: u64) -> Activity {
+        self.activity.activity(end)
     }
 
     fn update_mode(&mut self) {
@@ -769,6 +779,7 @@ impl Controller {
     }
 
     fn log(&mut self, c: Command) {
+        self.activity.observe(&c);
         if self.record {
             self.commands.push(c);
         }

@@ -6,7 +6,8 @@
 //!                                     │  mapping: addr → rank/bg/bank/row/col
 //!                                     │  queues:  read + write, FR-FCFS, write drain
 //!                                     │  bank:    per-bank / group / rank timing state
-//!                                     └► Command trace ──► check::check (JEDEC replay)
+//!                                     ├► Command trace ──► check::check (JEDEC replay)
+//!                                     └► ActivityCounter ──► power::energy (IDD tables)
 //! ```
 //!
 //! Everything runs in DRAM clocks (nCK). The controller is event-driven: [`Controller::advance`]
@@ -14,7 +15,8 @@
 //! time costs nothing to simulate.
 //!
 //! Sources: JESD79-4 (DDR4) speed-bin and refresh tables, JESD235A (HBM2) pseudo-channel mode;
-//! preset values and where public simulators disagree are documented in [`standard`].
+//! preset values and where public simulators disagree are documented in [`standard`]. Energy per
+//! command and background state from datasheet IDD tables: [`power`].
 //!
 //! Driving it: enqueue while the queue has room, otherwise jump to the next event.
 //!
@@ -49,6 +51,7 @@ pub mod command;
 pub mod config;
 pub mod controller;
 pub mod mapping;
+pub mod power;
 pub mod standard;
 pub mod stats;
 pub mod time;
@@ -58,6 +61,7 @@ pub use command::{Command, CommandKind};
 pub use config::{ConfigError, DramConfig, PagePolicy};
 pub use controller::{Completion, Controller, Request, Wait};
 pub use mapping::{AddressMap, Field, Location, Mapping, MappingError};
+pub use power::{energy, trace_energy, Activity, ActivityCounter, Energy, PowerSpec, Pump};
 pub use standard::{
     peak_bytes_per_s, preset, CommandBus, OrgError, Organization, Preset, Timing, TimingError,
     TimingIssue, PRESETS,

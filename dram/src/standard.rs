@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::power::{PowerSpec, Pump};
 use crate::time::{Clock, Picos};
 
 /// One JEDEC timing as tables state it: the larger of `min_ck` clocks and `ps` picoseconds.
@@ -478,6 +479,8 @@ pub struct Preset {
     pub mapping: &'static str,
     /// Where the numbers come from.
     pub source: &'static str,
+    /// One device's IDD table for energy ([`crate::power`]); `None` where no table is cited.
+    pub power: Option<&'static PowerSpec>,
 }
 
 impl Preset {
@@ -586,6 +589,77 @@ pub const DDR4_3200_BIN: SpeedBin = ddr4(Ddr4Bin {
     faw: FAW_1KB,
 });
 
+// ---------------------------------------------------------------------------------------------
+// DDR4 device currents (per device, VDD = 1.2 V, VPP = 2.5 V), for [`crate::power`]. IDD5B is
+// the burst-refresh current (REF every tRFC).
+// ---------------------------------------------------------------------------------------------
+
+/// DDR4-2133, x16 8 Gb device (the ZCU102 SODIMM's chip width).
+///
+/// Values as DRAMsim3 ships them in `configs/DDR4_8Gb_x16_2133.ini` (its `[power]` section):
+/// that file names no part number or datasheet, so these are UNVERIFIED against a datasheet IDD
+/// table; they are the only x16 DDR4-2133 8 Gb set found with a traceable origin. It gives IPP0
+/// (4 mA) but no IPP3N/IPP5B, so the VPP terms are left out.
+pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
+    device_bits: 16,
+    vdd_mv: 1200,
+    idd0_ma: 75,
+    idd2n_ma: 33,
+    idd3n_ma: 44,
+    idd4r_ma: 225,
+    idd4w_ma: 225,
+    idd5b_ma: 280,
+    pump: None,
+    io_fj_per_bit: None,
+    source: "DRAMsim3 configs/DDR4_8Gb_x16_2133.ini [power] (no datasheet named: UNVERIFIED); \
+             no VPP currents; I/O not modelled",
+};
+
+/// DDR4-2400, x8 8 Gb device: Micron MT40A1G8PM-083E (speed grade -083E = DDR4-2400R
+/// 16-16-16), IDD table of the Micron 8Gb DDR4 SDRAM datasheet (IDD0, IDD2N, IDD3N, IDD4R,
+/// IDD4W, IDD5B; x8). The values are those DRAMsim3's `configs/DDR4_8Gb_x8_2400.ini` gives for
+/// that part (its header names it); not re-checked against the datasheet PDF here. No IPP
+/// values come with them, so the VPP terms are left out.
+pub const DDR4_2400_X8_POWER: PowerSpec = PowerSpec {
+    device_bits: 8,
+    vdd_mv: 1200,
+    idd0_ma: 48,
+    idd2n_ma: 34,
+    idd3n_ma: 43,
+    idd4r_ma: 135,
+    idd4w_ma: 123,
+    idd5b_ma: 250,
+    pump: None,
+    io_fj_per_bit: None,
+    source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A1G8PM-083E (DDR4-2400), IDD table, x8 (via \
+             DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O not modelled",
+};
+
+/// DDR4-3200, x8 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
+/// revision G, speed grade -062E (DDR4-3200AA), IDD and IPP tables, x8 column; transcribed in
+/// DRAMPower's memspec `MICRON_8Gb_DDR4-3200_8bit_G` (idd0, idd2n, idd3n, idd4r, idd4w, idd5;
+/// idd02 = IPP0, idd3n2 = IPP3N, idd52 = IPP5B, vdd2 = VPP). IPP2N is not listed there and is
+/// ASSUMED equal to IPP3N. Note this die's IDD5B (66 mA) is far below the older dies' 250 mA.
+pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
+    device_bits: 8,
+    vdd_mv: 1200,
+    idd0_ma: 57,
+    idd2n_ma: 37,
+    idd3n_ma: 56,
+    idd4r_ma: 168,
+    idd4w_ma: 155,
+    idd5b_ma: 66,
+    pump: Some(Pump {
+        vpp_mv: 2500,
+        ipp0_ma: 3,
+        ipp3n_ma: 3,
+        ipp5b_ma: 5,
+    }),
+    io_fj_per_bit: None,
+    source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x8; \
+             IPP2N assumed = IPP3N; I/O not modelled",
+};
+
 /// A 64-bit rank of x16 8 Gb devices (four chips): 2 bank groups × 4 banks, 64 Ki rows,
 /// 1 Ki columns (2 KB page per chip, 8 KB per rank).
 const DDR4_X16_8GB_X64: Organization = Organization {
@@ -619,6 +693,7 @@ pub const DDR4_2133: Preset = Preset {
     source: "JESD79-4 speed bin DDR4-2133P (15-15-15), timing parameters by speed bin (x16, \
              2 KB page), refresh parameters by density (8 Gb: tRFC1 350 ns); clock 1066.5 MHz = \
              2133 MT/s, peak 17.064 GB/s",
+    power: Some(&DDR4_2133_X16_POWER),
 };
 
 /// DDR4-2400 x64 channel of x8 8 Gb chips.
@@ -628,6 +703,7 @@ pub const DDR4_2400: Preset = Preset {
     timing: DDR4_2400_BIN.timing(),
     mapping: SEQUENTIAL_MAPPING,
     source: "JESD79-4 speed bin DDR4-2400R (16-16-16), x8 (1 KB page), 8 Gb: tRFC1 350 ns",
+    power: Some(&DDR4_2400_X8_POWER),
 };
 
 /// DDR4-3200 x64 channel of x8 8 Gb chips.
@@ -637,6 +713,7 @@ pub const DDR4_3200: Preset = Preset {
     timing: DDR4_3200_BIN.timing(),
     mapping: SEQUENTIAL_MAPPING,
     source: "JESD79-4 speed bin DDR4-3200AA (22-22-22), x8 (1 KB page), 8 Gb: tRFC1 350 ns",
+    power: Some(&DDR4_3200_X8_POWER),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -703,6 +780,7 @@ pub const HBM2: Preset = Preset {
     mapping: SEQUENTIAL_MAPPING,
     source: "JESD235A pseudo-channel mode (64-bit, BL4, 4 BG x 4 banks), 2.0 Gb/s/pin; array \
              timings from the DRAMSys HBM2 memspec, tRFC 260 ns for a 4 Gb channel",
+    power: None,
 };
 
 /// One HBM2 pseudo-channel at 900 MHz as on the Alveo U280: 14.4 GB/s peak; 32 pseudo-channels
@@ -713,6 +791,7 @@ pub const HBM2_900: Preset = Preset {
     timing: HBM2_1800_BIN.timing(),
     mapping: SEQUENTIAL_MAPPING,
     source: "as hbm2, re-derived at 900 MHz (1.8 Gb/s/pin, the U280 HBM clock)",
+    power: None,
 };
 
 /// Every preset, in lookup order.

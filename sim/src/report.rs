@@ -133,6 +133,14 @@ pub struct DramReport {
     pub bus_utilization: f64,
     /// Read latency in the controller (arrival to last data), ns.
     pub read_latency_ns: Percentiles,
+    /// DRAM energy over the frame, all channels, mJ (`null` when the preset has no cited power
+    /// table, as for HBM2): commands plus background, without I/O and termination.
+    pub energy_mj: Option<f64>,
+    /// `energy_mj` over the frame's time, W.
+    pub power_w: Option<f64>,
+    /// `energy_mj` by class: `act_pre`, `rd`, `wr`, `ref`, `background_active`,
+    /// `background_precharged`, `io` (empty without a power table).
+    pub energy_breakdown_mj: BTreeMap<String, f64>,
 }
 
 /// A latency distribution.
@@ -165,6 +173,17 @@ impl DramReport {
         // Every channel ran to the end of the frame: shares are per channel-clock.
         let clocks = (seconds * t.clock.hz() as f64 * ctrls.len() as f64).max(1.0);
         let h = &st.read_latency;
+        // Each channel's energy up to the end of the frame (or its last clock, if later).
+        let frame_clocks = (seconds * t.clock.hz() as f64).ceil() as u64;
+        let energy = dram::preset(preset).and_then(|p| p.power).map(|spec| {
+            let mut e = dram::Energy::default();
+            for c in ctrls {
+                let a = c.activity(frame_clocks.max(c.now()));
+                e.add(&dram::energy(spec, c.timing(), c.organization(), &a));
+            }
+            e
+        });
+        let energy_mj = energy.map(|e| e.total_pj() * 1e-9);
         DramReport {
             preset: preset.to_string(),
             channels: ctrls.len(),
@@ -184,6 +203,9 @@ impl DramReport {
                 p99: h.percentile(0.99) as f64 * tck_ns,
                 mean: h.mean() * tck_ns,
             },
+            energy_mj,
+            power_w: energy_mj.map(|mj| mj * 1e-3 / seconds.max(1e-12)),
+            energy_breakdown_mj: energy.map(|e| e.breakdown_mj()).unwrap_or_default(),
         }
     }
 }
@@ -323,5 +345,67 @@ impl Report {
     /// Every invocation, in program order.
     pub fn units(&self) -> impl Iterator<Item = &UnitReport> {
         self.layers.iter().flat_map(|l| l.units.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy_channel(preset: &str) -> dram::Controller {
+        let cfg = dram::DramConfig::preset(preset).expect("preset");
+        let mut c = dram::Controller::new(&cfg).expect("controller");
+        let mut done = Vec::new();
+        for i in 0..2000u64 {
+            let write = i % 4 == 3;
+            while !c.can_accept(write) {
+                let t = c.next_event().expect("pending");
+                c.advance(t + 1, &mut done);
+            }
+            c.enqueue(dram::Request {
+                id: i,
+                addr: i * c.burst_bytes() as u64,
+                write,
+                arrive: c.now(),
+            });
+        }
+        while !c.is_idle() {
+            let t = c.next_event().expect("pending");
+            c.advance(t + 1, &mut done);
+        }
+        c
+    }
+
+    #[test]
+    fn the_dram_report_adds_up_each_channels_energy_and_divides_by_the_frame_time() {
+        let ctrls = [busy_channel("ddr4-2133"), busy_channel("ddr4-2133")];
+        let hz = ctrls[0].timing().clock.hz() as f64;
+        let clocks = ctrls[0].now().max(ctrls[1].now()) + 1000;
+        let seconds = clocks as f64 / hz;
+        let r = DramReport::new("ddr4-2133", &ctrls, seconds);
+        let mj = r.energy_mj.expect("ddr4-2133 has an IDD table");
+        let spec = dram::preset("ddr4-2133").unwrap().power.unwrap();
+        let one = dram::energy(
+            spec,
+            ctrls[0].timing(),
+            ctrls[0].organization(),
+            &ctrls[0].activity(clocks),
+        );
+        assert!((mj - 2.0 * one.total_pj() * 1e-9).abs() < 1e-12, "{mj}");
+        let sum: f64 = r.energy_breakdown_mj.values().sum();
+        assert!((sum - mj).abs() < 1e-12);
+        assert!(r.energy_breakdown_mj["rd"] > r.energy_breakdown_mj["wr"]);
+        let w = r.power_w.unwrap();
+        assert!((w - mj * 1e-3 / seconds).abs() < 1e-12 * w.max(1.0));
+        // Two x64 channels of four x16 chips: between all-idle (IDD2N) and a few watts.
+        assert!(w > 8.0 * 1.2 * 0.033 && w < 5.0, "{w} W");
+    }
+
+    #[test]
+    fn a_preset_without_a_power_table_reports_no_energy() {
+        let ctrls = [busy_channel("hbm2")];
+        let r = DramReport::new("hbm2", &ctrls, 1e-4);
+        assert_eq!((r.energy_mj, r.power_w), (None, None));
+        assert!(r.energy_breakdown_mj.is_empty());
     }
 }
