@@ -76,7 +76,7 @@ struct RawSweep {
     n: Option<Spanned<usize>>,
     seed: u64,
     task: usize,
-    weights: Option<String>,
+    weights: Option<Spanned<String>>,
     timing: Timing,
     include_base: bool,
 }
@@ -232,6 +232,17 @@ impl Space {
                 "no [[axis]]: a sweep needs at least one field to vary".into(),
             )]));
         }
+        let weights = match &s.weights {
+            Some(w) if !dir.join(w.get_ref()).exists() => return Err(ConfigErrors(vec![at(
+                w.span(),
+                "sweep.weights",
+                format!(
+                    "{}: no such file or folder (Edge-MoE's .bin folder or a .safetensors file)",
+                    dir.join(w.get_ref()).display()
+                ),
+            )])),
+            w => w.as_ref().map(|w| dir.join(w.get_ref())),
+        };
         let base_table = base_table(&base);
         let mut errors = Vec::new();
         let mut axes = Vec::new();
@@ -254,7 +265,7 @@ impl Space {
             n,
             seed: s.seed,
             task: s.task,
-            weights: s.weights.map(|w| dir.join(w)),
+            weights,
             timing: s.timing,
             include_base: s.include_base,
         })
@@ -713,6 +724,9 @@ mod tests {
         assert_eq!((e.line, e.column), (Some(3), Some(21)), "{e}");
         let e = first_error("[sweep]\n");
         assert!(e.reason.contains("no [[axis]]"), "{e}");
+        let e = first_error("[sweep]\nweights = \"no/such/folder\"\n[[axis]]\nfield = \"arch.attn_lanes\"\nvalues = [2]\n");
+        assert_eq!((e.line, e.column), (Some(2), Some(11)), "{e}");
+        assert!(e.reason.contains("no such file or folder"), "{e}");
     }
 
     const BIG: &str = "[sweep]\nsample = \"SAMPLE\"\nn = 40\nseed = 3\ninclude_base = false\n\
