@@ -233,14 +233,16 @@ impl Space {
             )]));
         }
         let weights = match &s.weights {
-            Some(w) if !dir.join(w.get_ref()).exists() => return Err(ConfigErrors(vec![at(
-                w.span(),
-                "sweep.weights",
-                format!(
+            Some(w) if !dir.join(w.get_ref()).exists() => {
+                return Err(ConfigErrors(vec![at(
+                    w.span(),
+                    "sweep.weights",
+                    format!(
                     "{}: no such file or folder (Edge-MoE's .bin folder or a .safetensors file)",
                     dir.join(w.get_ref()).display()
                 ),
-            )])),
+                )]))
+            }
             w => w.as_ref().map(|w| dir.join(w.get_ref())),
         };
         let base_table = base_table(&base);
