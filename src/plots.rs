@@ -1255,18 +1255,18 @@ impl Scatter<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::process::Command;
 
     /// A fresh directory per test, removed afterwards; avoids a `tempfile`
-    /// dependency for the handful of tests here.
-    struct TempDir(PathBuf);
+    /// dependency for the handful of tests here and in the sweep report's.
+    pub(crate) struct TempDir(pub(crate) PathBuf);
 
     impl TempDir {
-        fn new(name: &str) -> Self {
+        pub(crate) fn new(name: &str) -> Self {
             let dir = std::env::temp_dir().join(format!(
-                "edgemoe-plots-{name}-{}-{}",
+                "edgemoe-test-{name}-{}-{}",
                 std::process::id(),
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

@@ -913,33 +913,11 @@ fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plots::tests::TempDir;
     use crate::sweep::result::{Accuracy, Overuse, Resources};
     use golden::rng::SplitMix64;
 
-    /// A fresh directory per test, removed afterwards.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(name: &str) -> Self {
-            let dir = std::env::temp_dir().join(format!(
-                "edgemoe-report-{name}-{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos())
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// xorshift64*: a deterministic stream for generated inputs, without a `rand` dependency.
+    /// The capacities of the ZCU102 the synthetic points are priced against.
     const BOARD: [(&str, f64); 4] = [
         ("lut", 274_080.0),
         ("ff", 548_160.0),
