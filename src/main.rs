@@ -4,6 +4,7 @@
 mod batch;
 mod bench;
 mod config;
+mod energy;
 mod eval;
 mod exit;
 mod frame;

@@ -10,6 +10,7 @@ use clap::Args;
 use golden::model::forward::forward_fixed;
 use sim::{check_taps, simulate, Mode, Report, SimOptions, SimSpec, TraceWindow};
 
+use crate::energy::{frame_energy, FrameEnergy};
 use crate::exit;
 use crate::frame::FrameArgs;
 use crate::output::{write_atomic, write_atomic_with};
@@ -84,6 +85,19 @@ fn parse_window(s: &str) -> Result<TraceWindow, String> {
     Ok(TraceWindow::Cycles { start, end })
 }
 
+/// `--json`'s document: the simulator's report, then the frame's energy (its headline figures at
+/// the top level, `null` when the board's device has no power figures).
+#[derive(serde::Serialize)]
+struct SimulateJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    energy_mj: Option<f64>,
+    power_w: Option<f64>,
+    gops_per_w: Option<f64>,
+    frames_per_j: Option<f64>,
+    energy: Option<&'a FrameEnergy>,
+}
+
 /// Runs the command; exit 1 if the simulator's values differ from golden's.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
     let formats = args
@@ -124,6 +138,11 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
     }
     let r = &out.report;
     print!("{}", render(r, &frame.config.source));
+    let energy = frame_energy(r, &frame.config);
+    match &energy {
+        Ok(e) => print!("{}", e.render(r.latency_ms)),
+        Err(e) => println!("energy: not estimated: {e}"),
+    }
     println!(
         "simulated {} cycles in {:.2} s ({:.1} M cycles/s, values on)",
         r.total_cycles,
@@ -131,7 +150,16 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
         r.total_cycles as f64 / sim_secs / 1e6
     );
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(r)?;
+        let e = energy.as_ref().ok();
+        let json = SimulateJson {
+            report: r,
+            energy_mj: e.map(|e| e.energy_mj),
+            power_w: e.map(|e| e.power_w),
+            gops_per_w: e.map(|e| e.gops_per_w),
+            frames_per_j: e.map(|e| e.frames_per_j),
+            energy: e,
+        };
+        let text = serde_json::to_string_pretty(&json)?;
         write_atomic(path, text.as_bytes())?;
     }
     if let Some(trace) = &out.trace {

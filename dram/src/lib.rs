@@ -61,7 +61,9 @@ pub use command::{Command, CommandKind};
 pub use config::{ConfigError, DramConfig, PagePolicy};
 pub use controller::{Completion, Controller, Request, Wait};
 pub use mapping::{AddressMap, Field, Location, Mapping, MappingError};
-pub use power::{energy, trace_energy, Activity, ActivityCounter, Energy, PowerSpec, Pump};
+pub use power::{
+    energy, trace_energy, Activity, ActivityCounter, Energy, IoPower, PowerSpec, Pump, DDR4_IO,
+};
 pub use standard::{
     peak_bytes_per_s, preset, CommandBus, OrgError, Organization, Preset, Timing, TimingError,
     TimingIssue, PRESETS,

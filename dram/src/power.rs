@@ -29,12 +29,17 @@
 //! * DDR4's word-line pump supply VPP adds the same terms with IPP0, IPP3N and IPP5B where the
 //!   table gives them (IPP2N, when the table omits it, is taken equal to IPP3N).
 //!
-//! Each term is per device; a rank of `bus_bits / device_bits` devices draws it that many times.
+//! Each term is per device; a rank of `bus_bits / device_bits` devices draws it that many times
+//! (a fraction where the table is for a wider unit than the channel: an HBM2 pseudo-channel is
+//! half of the 128-bit channel its table describes, with half the page and half the burst).
 //! Units: mA · V · ns = pJ.
 //!
-//! Not included: I/O drivers and on-die termination (they depend on the board: ODT settings,
-//! trace lengths), for which no per-bit figure is cited here; [`Energy::io_pj`] is 0 unless a
-//! [`PowerSpec`] gives an `io_pj_per_bit`.
+//! I/O and termination (the DRAM side only: output drivers on reads, on-die termination on
+//! writes), DRAMPower's per-pin model: a power per pin while a burst is on the bus, over the
+//! burst's time; reads drive the DQ and DQS pins, writes also terminate the DM pins:
+//! `E_io,rd = P_rd·(DQ + DQS)·tBURST`, `E_io,wr = P_wr·(DQ + DQS + DM)·tBURST`, with one DQS pair
+//! and one DM pin per byte lane. Single rank: no termination in other ranks. The controller's
+//! PHY on the other end of the bus is the FPGA's (`hw::power`), not counted here.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -56,6 +61,23 @@ pub struct Pump {
     /// IPP5B: during burst refresh.
     pub ipp5b_ma: u32,
 }
+
+/// The DRAM's I/O and termination power per data-bus pin while a burst is on the bus, in µW.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IoPower {
+    /// Output drivers, per DQ/DQS pin, during a read burst.
+    pub read_uw_per_pin: u32,
+    /// On-die termination, per DQ/DQS/DM pin, during a write burst.
+    pub write_uw_per_pin: u32,
+}
+
+/// DDR4's per-pin I/O and termination power as DRAMPower gives it (`src/MemorySpecification.h`,
+/// `MemoryPowerModel`'s I/O terms: "conservative" values from Micron's DDR4 power calculator):
+/// 3.7 mW a pin driving a read, 17.0 mW a pin terminating a write, one rank.
+pub const DDR4_IO: IoPower = IoPower {
+    read_uw_per_pin: 3_700,
+    write_uw_per_pin: 17_000,
+};
 
 /// One device's supply currents from a datasheet IDD table, in mV and mA, with its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +101,8 @@ pub struct PowerSpec {
     pub idd5b_ma: u32,
     /// VPP currents, when the source gives them.
     pub pump: Option<Pump>,
-    /// I/O and termination energy per data bit moved, in fJ, when a source gives one.
-    pub io_fj_per_bit: Option<u32>,
+    /// I/O and termination power per pin, when a source gives it.
+    pub io: Option<IoPower>,
     /// Datasheet and table the numbers come from.
     pub source: &'static str,
 }
@@ -166,7 +188,7 @@ impl Energy {
 pub fn energy(spec: &PowerSpec, t: &Timing, org: &Organization, a: &Activity) -> Energy {
     let tck = t.tck_ps() / 1e3; // ns
     let ns = |cycles: u64| cycles as f64 * tck;
-    let devices = (org.bus_bits / spec.device_bits.max(1)).max(1) as f64;
+    let devices = org.bus_bits as f64 / spec.device_bits.max(1) as f64;
     let vdd = spec.vdd_mv as f64 / 1e3;
     let i = |ma: u32| ma as f64;
     let (t_rc, t_ras) = (ns(t.rc as u64), ns(t.ras as u64));
@@ -189,7 +211,13 @@ pub fn energy(spec: &PowerSpec, t: &Timing, org: &Organization, a: &Activity) ->
     let refresh = (vdd * (i(spec.idd5b_ma) - i(spec.idd3n_ma)) + vpp * (ipp5b - ipp3n)) * t_rfc;
     let p_active = vdd * i(spec.idd3n_ma) + vpp * ipp3n;
     let p_precharged = vdd * i(spec.idd2n_ma) + vpp * ipp3n;
-    let bits = (a.reads + a.writes) as f64 * org.burst_bytes(t.bl) as f64 * 8.0;
+    // Pins a burst drives: DQ, a DQS pair per byte lane, and (writes) a DM pin per byte lane.
+    let lanes = (org.bus_bits / 8) as f64;
+    let (rd_pins, wr_pins) = (
+        org.bus_bits as f64 + 2.0 * lanes,
+        org.bus_bits as f64 + 3.0 * lanes,
+    );
+    let io = |uw: u32, pins: f64, bursts: u64| uw as f64 * 1e-3 * pins * t_burst * bursts as f64;
     Energy {
         act_pre_pj: devices * act * a.acts as f64,
         rd_pj: devices * rd * a.reads as f64,
@@ -197,7 +225,9 @@ pub fn energy(spec: &PowerSpec, t: &Timing, org: &Organization, a: &Activity) ->
         ref_pj: devices * refresh * a.refreshes as f64,
         background_active_pj: devices * p_active * ns(a.active_cycles),
         background_precharged_pj: devices * p_precharged * ns(a.precharged_cycles),
-        io_pj: spec.io_fj_per_bit.map_or(0.0, |fj| fj as f64 / 1e3 * bits),
+        io_pj: spec.io.map_or(0.0, |p| {
+            io(p.read_uw_per_pin, rd_pins, a.reads) + io(p.write_uw_per_pin, wr_pins, a.writes)
+        }),
     }
 }
 
@@ -456,6 +486,41 @@ mod tests {
             4.0 * 1.2 * 33.0 * ns((span - (pre - 10)) as f64),
         );
         close(e.ref_pj, 0.0);
+        // I/O: 3.7 mW on each of 64 DQ + 16 DQS pins for each burst's 4 clocks.
+        close(e.io_pj, n as f64 * 3.7 * 80.0 * ns(4.0));
+    }
+
+    #[test]
+    fn a_write_burst_terminates_dq_dqs_and_dm_pins() {
+        let trace = [
+            cmd(0, CommandKind::Act, 0, 0),
+            cmd(15, CommandKind::Wr, 0, 0),
+            cmd(19, CommandKind::Wr, 1, 0),
+        ];
+        let e = ddr4_2133(&trace, 100);
+        // 17 mW on 64 DQ + 16 DQS + 8 DM pins, two bursts of 4 clocks.
+        close(e.io_pj, 2.0 * 17.0 * 88.0 * 4.0 * TCK_2133);
+    }
+
+    #[test]
+    fn an_hbm2_pseudo_channel_draws_half_its_channels_table() {
+        let p = &crate::standard::HBM2;
+        let spec = p.power.expect("hbm2 has a table");
+        let trace = [
+            cmd(0, CommandKind::Act, 0, 0),
+            cmd(20, CommandKind::Rd, 0, 0),
+            cmd(22, CommandKind::Wr, 0, 0),
+        ];
+        let span = 500;
+        let e = trace_energy(&trace, spec, &p.timing, &p.org, span);
+        let tck = p.timing.tck_ps() / 1e3;
+        let t_burst = p.timing.burst_cycles() as f64 * tck;
+        // BL4 on a DDR bus: two clocks a burst. Half of a 128-bit channel's IDD4R/IDD4W surplus.
+        assert_eq!(p.timing.burst_cycles(), 2);
+        close(e.rd_pj, 0.5 * 1.2 * (390.0 - 55.0) * t_burst);
+        close(e.wr_pj, 0.5 * 1.2 * (500.0 - 55.0) * t_burst);
+        close(e.background_active_pj, 0.5 * 1.2 * 55.0 * span as f64 * tck);
+        close(e.io_pj, 0.0);
     }
 
     #[test]

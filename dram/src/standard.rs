@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::power::{PowerSpec, Pump};
+use crate::power::{PowerSpec, Pump, DDR4_IO};
 use crate::time::{Clock, Picos};
 
 /// One JEDEC timing as tables state it: the larger of `min_ck` clocks and `ps` picoseconds.
@@ -599,7 +599,7 @@ pub const DDR4_3200_BIN: SpeedBin = ddr4(Ddr4Bin {
 /// Values as DRAMsim3 ships them in `configs/DDR4_8Gb_x16_2133.ini` (its `[power]` section):
 /// that file names no part number or datasheet, so these are UNVERIFIED against a datasheet IDD
 /// table; they are the only x16 DDR4-2133 8 Gb set found with a traceable origin. It gives IPP0
-/// (4 mA) but no IPP3N/IPP5B, so the VPP terms are left out.
+/// (4 mA) but no IPP3N/IPP5B, so the VPP terms are left out. I/O: [`DDR4_IO`] on every DDR4 preset.
 pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
     device_bits: 16,
     vdd_mv: 1200,
@@ -610,9 +610,9 @@ pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
     idd4w_ma: 225,
     idd5b_ma: 280,
     pump: None,
-    io_fj_per_bit: None,
+    io: Some(DDR4_IO),
     source: "DRAMsim3 configs/DDR4_8Gb_x16_2133.ini [power] (no datasheet named: UNVERIFIED); \
-             no VPP currents; I/O not modelled",
+             no VPP currents; I/O from DRAMPower's per-pin figures",
 };
 
 /// DDR4-2400, x8 8 Gb device: Micron MT40A1G8PM-083E (speed grade -083E = DDR4-2400R
@@ -630,9 +630,9 @@ pub const DDR4_2400_X8_POWER: PowerSpec = PowerSpec {
     idd4w_ma: 123,
     idd5b_ma: 250,
     pump: None,
-    io_fj_per_bit: None,
+    io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A1G8PM-083E (DDR4-2400), IDD table, x8 (via \
-             DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O not modelled",
+             DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O from DRAMPower's per-pin figures",
 };
 
 /// DDR4-3200, x8 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
@@ -655,9 +655,33 @@ pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
         ipp3n_ma: 3,
         ipp5b_ma: 5,
     }),
-    io_fj_per_bit: None,
+    io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x8; \
-             IPP2N assumed = IPP3N; I/O not modelled",
+             IPP2N assumed = IPP3N; I/O from DRAMPower's per-pin figures",
+};
+
+/// HBM2, one 128-bit legacy-mode channel of an 8 Gb-per-channel stack, VDD 1.2 V, at 1000 MHz:
+/// the `[power]` section of DRAMsim3's `configs/HBM2_8Gb_x128.ini` (IDD0 65, IDD2N 40, IDD3N 55,
+/// IDD4R 390, IDD4W 500, IDD5AB 250 mA). HBM2 vendors publish no IDD tables; these are the
+/// simulator's defaults and name no part: an ESTIMATE, to be trusted to perhaps ±50%. A
+/// pseudo-channel preset (64 bit) draws half of each term (see [`crate::power`]). Used unchanged at
+/// 900 MHz: currents measured at 1000 MHz lean high by up to the clock ratio on the background
+/// terms. No VPP and no I/O figures: the HBM PHY on the host die is the FPGA's, and the stack's
+/// own TSV/interposer drivers are not separated in any source found (Xilinx's public "about
+/// 7 pJ/bit" for HBM2 on Alveo covers the whole path, a cross-check for the total, not a term).
+pub const HBM2_POWER: PowerSpec = PowerSpec {
+    device_bits: 128,
+    vdd_mv: 1200,
+    idd0_ma: 65,
+    idd2n_ma: 40,
+    idd3n_ma: 55,
+    idd4r_ma: 390,
+    idd4w_ma: 500,
+    idd5b_ma: 250,
+    pump: None,
+    io: None,
+    source: "DRAMsim3 configs/HBM2_8Gb_x128.ini [power] (simulator defaults, no part named: \
+             ESTIMATE), 128-bit channel halved per pseudo-channel; no VPP, no I/O",
 };
 
 /// A 64-bit rank of x16 8 Gb devices (four chips): 2 bank groups × 4 banks, 64 Ki rows,
@@ -780,7 +804,7 @@ pub const HBM2: Preset = Preset {
     mapping: SEQUENTIAL_MAPPING,
     source: "JESD235A pseudo-channel mode (64-bit, BL4, 4 BG x 4 banks), 2.0 Gb/s/pin; array \
              timings from the DRAMSys HBM2 memspec, tRFC 260 ns for a 4 Gb channel",
-    power: None,
+    power: Some(&HBM2_POWER),
 };
 
 /// One HBM2 pseudo-channel at 900 MHz as on the Alveo U280: 14.4 GB/s peak; 32 pseudo-channels
@@ -791,7 +815,7 @@ pub const HBM2_900: Preset = Preset {
     timing: HBM2_1800_BIN.timing(),
     mapping: SEQUENTIAL_MAPPING,
     source: "as hbm2, re-derived at 900 MHz (1.8 Gb/s/pin, the U280 HBM clock)",
-    power: None,
+    power: Some(&HBM2_POWER),
 };
 
 /// Every preset, in lookup order.

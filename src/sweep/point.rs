@@ -1,5 +1,5 @@
 //! One design point of a sweep: its cycles (timing only, golden's routing replayed), its resources
-//! against the board, and its accuracy, as one result line.
+//! against the board, its energy a frame, and its accuracy, as one result line.
 
 use std::collections::BTreeMap;
 
@@ -7,9 +7,10 @@ use hw::resources::accelerator::accelerator;
 use sim::{Mode, SegmentCache, SimOptions, SimSpec};
 
 use super::golden::Reference;
-use super::result::{Overuse, PointResult, Resources, Status};
+use super::result::{Overuse, PointEnergy, PointResult, Resources, Status};
 use super::space::Point;
 use crate::config::Config;
+use crate::energy::frame_energy;
 
 /// How a point's cycles are counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
@@ -58,6 +59,7 @@ pub fn evaluate(
         utilization,
         over,
         accuracy: None,
+        energy: None,
         config: c.text.clone(),
     };
     let reference = match reference {
@@ -93,6 +95,15 @@ pub fn evaluate(
             for u in report.units() {
                 *r.unit_cycles.entry(u.unit.clone()).or_default() += u.cycles;
             }
+            // A device without power figures leaves the point without energy, not failed.
+            r.energy = frame_energy(&report, c).ok().map(|e| PointEnergy {
+                energy_mj: e.energy_mj,
+                power_w: e.power_w,
+                gops_per_w: e.gops_per_w,
+                frames_per_j: e.frames_per_j,
+                fpga_mj: e.fpga_mj,
+                dram_mj: e.dram_mj,
+            });
             if !r.over.is_empty() {
                 r.status = Status::Infeasible;
             }

@@ -3,7 +3,7 @@
 //! architect (inline CSS, SVG and JS, so it can be mailed or archived with a run and opened offline).
 //!
 //! ```text
-//!   DIR/sweep.json ──┐                       ┌─> DIR/pareto-latency-{dsp,bram,lut,error}.{png,svg}
+//!   DIR/sweep.json ──┐                       ┌─> DIR/pareto-latency-{dsp,bram,lut,error,energy}.{png,svg}
 //!                    ├─> write(dir, …) ──────┤
 //!   DIR/results.jsonl┘                       └─> DIR/report.html
 //! ```
@@ -46,7 +46,7 @@ struct Objective {
     x: fn(&PointResult) -> Option<f64>,
 }
 
-const OBJECTIVES: [Objective; 4] = [
+const OBJECTIVES: [Objective; 5] = [
     Objective {
         stem: "dsp",
         name: "DSP",
@@ -84,6 +84,15 @@ const OBJECTIVES: [Objective; 4] = [
         // A zero error (a format that matches f64 exactly at the tap) cannot sit on a log axis: such a
         // point is left off this chart and its front rather than drawn at a made-up position.
         x: |p| p.accuracy.as_ref().map(|a| a.mse).filter(|m| *m > 0.0),
+    },
+    Objective {
+        stem: "energy",
+        name: "energy",
+        tag: "mJ",
+        x_label: "energy per frame (mJ), FPGA and DRAM",
+        resource: None,
+        log: false,
+        x: |p| p.energy.as_ref().map(|e| e.energy_mj),
     },
 ];
 
@@ -553,7 +562,8 @@ impl Page<'_> {
             );
         }
         h.push_str(
-            "<th>latency ms</th><th>cycles</th><th>LUT</th><th>FF</th><th>DSP</th><th>BRAM36</th>",
+            "<th>latency ms</th><th>cycles</th><th>LUT</th><th>FF</th><th>DSP</th><th>BRAM36</th>\
+             <th>mJ</th><th>GOPS/W</th>",
         );
         let accuracy = self.has_accuracy();
         if accuracy {
@@ -612,6 +622,16 @@ impl Page<'_> {
                     format!(" <span class=\"util\">{:.0}%</span>", u * 100.0)
                 });
                 let _ = write!(h, "<td data-v=\"{v}\">{}{util}</td>", group_digits(v));
+            }
+            match &p.energy {
+                Some(e) => {
+                    let _ = write!(
+                        h,
+                        "<td data-v=\"{}\">{:.1}</td><td data-v=\"{}\">{:.2}</td>",
+                        e.energy_mj, e.energy_mj, e.gops_per_w, e.gops_per_w
+                    );
+                }
+                None => h.push_str("<td data-v=\"Infinity\">–</td><td data-v=\"0\">–</td>"),
             }
             if accuracy {
                 match &p.accuracy {
@@ -787,6 +807,16 @@ impl Page<'_> {
                 group_digits(p.latency_cycles as f64),
                 trim_float(p.clock_mhz)
             ));
+            if let Some(e) = &p.energy {
+                let dram = e.dram_mj.map_or_else(
+                    || "DRAM not counted".to_string(),
+                    |d| format!("DRAM {d:.1} mJ"),
+                );
+                figures.push(format!(
+                    "{:.1} mJ a frame ({dram}), {:.2} W, {:.2} GOPS/W",
+                    e.energy_mj, e.power_w, e.gops_per_w
+                ));
+            }
             if let Some(a) = &p.accuracy {
                 figures.push(format!("MSE {:.3e} at {}", a.mse, esc(&a.tap)));
             }
@@ -914,7 +944,7 @@ fn esc(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::plots::tests::TempDir;
-    use crate::sweep::result::{Accuracy, Overuse, Resources};
+    use crate::sweep::result::{Accuracy, Overuse, PointEnergy, Resources};
     use golden::rng::SplitMix64;
 
     /// The capacities of the ZCU102 the synthetic points are priced against.
@@ -1029,6 +1059,20 @@ mod tests {
                                 mae: mse.sqrt(),
                                 max_abs_err: mse.sqrt() * 8.0,
                             }),
+                            // Static power over the frame plus a dynamic part that grows with
+                            // the DSPs: faster points cost more watts but fewer joules.
+                            energy: Some({
+                                let ms = cycles as f64 / 299.97e3;
+                                let w = 3.0 + dsp as f64 / 800.0;
+                                PointEnergy {
+                                    energy_mj: w * ms,
+                                    power_w: w,
+                                    gops_per_w: 1560.0 / ms / w,
+                                    frames_per_j: 1e3 / (w * ms),
+                                    fpga_mj: 0.9 * w * ms,
+                                    dram_mj: Some(0.1 * w * ms),
+                                }
+                            }),
                             config: format!(
                                 "# point {id}: attn <lanes> = {l} & more\n[arch]\nattn_lanes = {l}\n\
                                  linear_tile_in = {t}\nweight_load = \"{load}\"\n\n[numerics]\nfm = \"{fm}\"\n"
@@ -1090,7 +1134,7 @@ mod tests {
         let (_, results, written, _) = write_synthetic(&tmp.0);
         assert_eq!(results.len(), 54);
         let mut expected = Vec::new();
-        for stem in ["dsp", "bram", "lut", "error"] {
+        for stem in ["dsp", "bram", "lut", "error", "energy"] {
             for ext in ["png", "svg"] {
                 expected.push(tmp.0.join(format!("pareto-latency-{stem}.{ext}")));
             }
@@ -1156,7 +1200,7 @@ mod tests {
         let (_, _, _, html) = write_synthetic(&tmp.0);
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!html.contains("<?xml"));
-        assert_eq!(html.matches("<svg").count(), 4);
+        assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("<script>") && html.contains("<style>"));
     }
 

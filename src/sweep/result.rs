@@ -56,6 +56,24 @@ pub struct Accuracy {
     pub max_abs_err: f64,
 }
 
+/// A point's energy per frame (`crate::energy`): the FPGA at each unit's measured busy fraction,
+/// and the DRAM's commands and background.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointEnergy {
+    /// FPGA and DRAM, mJ a frame.
+    pub energy_mj: f64,
+    /// Over the frame's latency, W.
+    pub power_w: f64,
+    /// Operations a second (2 a MAC) per W.
+    pub gops_per_w: f64,
+    /// 1000 / `energy_mj`.
+    pub frames_per_j: f64,
+    /// The FPGA's share, mJ.
+    pub fpga_mj: f64,
+    /// The DRAM's share, mJ (`null`: the memory model counts none, and `energy_mj` leaves it out).
+    pub dram_mj: Option<f64>,
+}
+
 /// One simulated design point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointResult {
@@ -87,6 +105,9 @@ pub struct PointResult {
     /// Golden against f64 with this point's formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<Accuracy>,
+    /// Energy a frame (simulated points whose device has power figures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<PointEnergy>,
     /// The point's full effective config as TOML: `edgemoe simulate --config` on it reproduces the point.
     pub config: String,
 }
