@@ -125,6 +125,19 @@ pub struct Activity {
     pub precharged_cycles: u64,
 }
 
+impl Activity {
+    /// Adds `o`'s counts: [`energy`] is linear in every one of them, so the energy of a sum of
+    /// activities (of one timing and organisation) is the sum of their energies.
+    pub fn add(&mut self, o: &Activity) {
+        self.acts += o.acts;
+        self.reads += o.reads;
+        self.writes += o.writes;
+        self.refreshes += o.refreshes;
+        self.active_cycles += o.active_cycles;
+        self.precharged_cycles += o.precharged_cycles;
+    }
+}
+
 /// Energy by class, in picojoules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Energy {

@@ -166,30 +166,64 @@ impl DramReport {
         for c in ctrls {
             st.merge(c.stats());
         }
-        let t = first.timing();
+        // Each channel's activity up to the end of the frame (or its last clock, if later).
+        let frame_clocks = Self::clocks(first.timing(), seconds);
+        let activity: Vec<dram::Activity> = ctrls
+            .iter()
+            .map(|c| c.activity(frame_clocks.max(c.now())))
+            .collect();
+        Self::from_counts(
+            preset,
+            first.timing(),
+            first.organization(),
+            first.burst_bytes(),
+            &st,
+            &activity,
+            seconds,
+        )
+    }
+
+    /// DRAM clocks in `seconds` of frame, rounded up: where a channel's activity is counted to.
+    pub fn clocks(t: &dram::Timing, seconds: f64) -> u64 {
+        (seconds * t.clock.hz() as f64).ceil() as u64
+    }
+
+    /// The report of `activity.len()` channels of one preset (timing `t`, organisation `org`,
+    /// `burst_bytes` per burst) after `seconds` of frame, from their counters `st` summed over
+    /// channels and each channel's `activity` (which may itself be a sum, over pieces of the
+    /// frame: the energy is linear in its counts).
+    ///
+    /// # Panics
+    /// If `activity` is empty.
+    pub fn from_counts(
+        preset: &str,
+        t: &dram::Timing,
+        org: &dram::Organization,
+        burst_bytes: u32,
+        st: &dram::DramStats,
+        activity: &[dram::Activity],
+        seconds: f64,
+    ) -> Self {
+        assert!(!activity.is_empty(), "a DRAM report needs a channel");
+        let channels = activity.len();
         let tck_ns = t.clock.tck_ps() / 1e3;
         let bursts = st.reads + st.writes;
-        let bytes = bursts * first.burst_bytes() as u64;
+        let bytes = bursts * burst_bytes as u64;
         // Every channel ran to the end of the frame: shares are per channel-clock.
-        let clocks = (seconds * t.clock.hz() as f64 * ctrls.len() as f64).max(1.0);
+        let clocks = (seconds * t.clock.hz() as f64 * channels as f64).max(1.0);
         let h = &st.read_latency;
-        // Each channel's energy up to the end of the frame (or its last clock, if later).
-        let frame_clocks = (seconds * t.clock.hz() as f64).ceil() as u64;
         let energy = dram::preset(preset).and_then(|p| p.power).map(|spec| {
             let mut e = dram::Energy::default();
-            for c in ctrls {
-                let a = c.activity(frame_clocks.max(c.now()));
-                e.add(&dram::energy(spec, c.timing(), c.organization(), &a));
+            for a in activity {
+                e.add(&dram::energy(spec, t, org, a));
             }
             e
         });
         let energy_mj = energy.map(|e| e.total_pj() * 1e-9);
         DramReport {
             preset: preset.to_string(),
-            channels: ctrls.len(),
-            peak_gbps: ctrls.len() as f64
-                * dram::peak_bytes_per_s(t.clock, first.organization().bus_bits) as f64
-                / 1e9,
+            channels,
+            peak_gbps: channels as f64 * dram::peak_bytes_per_s(t.clock, org.bus_bits) as f64 / 1e9,
             achieved_gbps: bytes as f64 / seconds.max(1e-12) / 1e9,
             reads: st.reads,
             writes: st.writes,
