@@ -253,6 +253,24 @@ fn simulate_reports_every_layer_and_writes_its_json() {
     assert_eq!(qk["iterations"], 102_168);
     assert!(qk["stalls"]["port_width"].as_u64().unwrap() > 0);
     assert!(r["ports"][2]["bytes_read"].as_u64().unwrap() > 0);
+    // Energy: the headline figures at the top, the breakdowns adding up to them.
+    assert!(
+        text.contains("energy: ") && text.contains("GOPS/W"),
+        "{text}"
+    );
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    let e = &r["energy"];
+    let (mj, w) = (f(&r["energy_mj"]), f(&r["power_w"]));
+    let sum = |m: &serde_json::Value| m.as_object().unwrap().values().map(f).sum::<f64>();
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+    assert!(near(sum(&e["fpga_breakdown_mj"]), f(&e["fpga_mj"])));
+    assert!(near(sum(&e["dram_breakdown_mj"]), f(&e["dram_mj"])));
+    assert!(near(f(&e["fpga_mj"]) + f(&e["dram_mj"]), mj));
+    assert!(near(f(&r["dram"]["energy_mj"]), f(&e["dram_mj"])));
+    assert!(near(w, mj / f(&r["latency_ms"])));
+    assert!(near(f(&r["frames_per_j"]), 1e3 / mj));
+    assert!(near(f(&r["gops_per_w"]) * w, f(&e["gops"])));
+    assert!((2.0..20.0).contains(&w), "{w} W");
 
     let wave = std::fs::read_to_string(&vcd).unwrap();
     assert!(wave.contains("$timescale 1ps $end"));
@@ -660,6 +678,10 @@ fn a_sweep_gives_the_same_results_on_one_thread_or_two_resumed_or_sharded() {
             .map(|v| v.as_u64().unwrap())
             .sum();
         assert_eq!(units, l["latency_cycles"].as_u64().unwrap(), "{l}");
+        // Energy is part of the line, so the comparisons below hold it to the last bit too.
+        let e = &l["energy"];
+        assert!(e["energy_mj"].as_f64().unwrap() > 0.0, "{l}");
+        assert!(e["dram_mj"].as_f64().unwrap() > 0.0, "{l}");
     }
     // The formats change the error (and the routing, so the experts' cycles), not the attention's
     // cycles (the same memoised segments); the lanes change those.

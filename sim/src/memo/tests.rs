@@ -429,30 +429,24 @@ fn a_memoized_frame_reports_the_dram_energy_of_the_full_simulation_within_two_pe
         );
         assert_eq!((&m.preset, m.channels), (&f.preset, f.channels));
         assert!(bursts.abs() <= 0.1, "{}: bursts {bursts:+.4}%", p.name);
-        match (f.energy_mj, m.energy_mj) {
-            (Some(fe), Some(me)) => {
-                let e = dev(me, fe);
-                println!(
-                    "{:<20} energy simulate {fe:.4} mJ memoized {me:.4} mJ ({e:+.3}%); \
-                     power {:.4} W vs {:.4} W",
-                    "",
-                    f.power_w.unwrap(),
-                    m.power_w.unwrap()
-                );
-                for (k, fv) in &f.energy_breakdown_mj {
-                    println!(
-                        "{:<20}   {k:<22} {fv:.4} vs {:.4} mJ",
-                        "", m.energy_breakdown_mj[k]
-                    );
-                }
-                assert!(e.abs() < 2.0, "{}: energy {e:+.3}%", p.name);
-            }
-            // HBM2 has no power table yet: the section is there, without energy.
-            (None, None) => {
-                assert_eq!(p.name, "edge-moe-u280-hbm2");
-                assert!(m.energy_breakdown_mj.is_empty() && m.power_w.is_none());
-            }
-            other => panic!("{}: energy {other:?}", p.name),
+        let (fe, me) = (
+            f.energy_mj.expect("ddr4 and hbm2 have power tables"),
+            m.energy_mj.expect("the memoized frame counts it too"),
+        );
+        let e = dev(me, fe);
+        println!(
+            "{:<20} energy simulate {fe:.4} mJ memoized {me:.4} mJ ({e:+.3}%); \
+             power {:.4} W vs {:.4} W",
+            "",
+            f.power_w.unwrap(),
+            m.power_w.unwrap()
+        );
+        for (k, fv) in &f.energy_breakdown_mj {
+            println!(
+                "{:<20}   {k:<22} {fv:.4} vs {:.4} mJ",
+                "", m.energy_breakdown_mj[k]
+            );
         }
+        assert!(e.abs() < 2.0, "{}: energy {e:+.3}%", p.name);
     }
 }
