@@ -271,6 +271,12 @@ fn summarise(dir: &Path, all: &[PointResult], best: Option<&PointResult>) {
             best.latency_cycles,
             values.join(", ")
         );
+        if let Some(e) = &best.energy {
+            println!(
+                "  its energy: {:.1} mJ a frame at {:.2} W average, {:.2} GOPS/W",
+                e.energy_mj, e.power_w, e.gops_per_w
+            );
+        }
         println!("  what limits it: {}", limits(all, best));
     }
 }

@@ -439,6 +439,19 @@ impl Page<'_> {
                         d.latency_ms / b.latency_ms
                     );
                 }
+                if let Some(e) = &b.energy {
+                    let _ = write!(
+                        s,
+                        "; {:.1} mJ a frame at {:.2} W, {:.2} GOPS/W",
+                        e.energy_mj, e.power_w, e.gops_per_w
+                    );
+                    if let Some(de) = default
+                        .filter(|d| d.id != b.id)
+                        .and_then(|d| d.energy.as_ref())
+                    {
+                        let _ = write!(s, " (the default: {:.1} mJ)", de.energy_mj);
+                    }
+                }
                 row("best feasible", s);
             }
             None => row("best feasible", "none: no point fits the board".into()),
