@@ -168,29 +168,9 @@ impl BoardConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::ArchConfig;
-    use crate::memory::AxiConfig;
-    use crate::resources::accelerator::accelerator;
-    use golden::model::config::{ModelConfig, NumericsConfig};
 
     fn total(tin: usize, tout: usize, lanes: usize) -> Estimate {
-        let arch = ArchConfig {
-            linear_tile_in: tin,
-            linear_tile_out: tout,
-            attn_lanes: lanes,
-            ..ArchConfig::default()
-        };
-        assert!(arch.validate(&ModelConfig::default()).is_empty());
-        let numerics = NumericsConfig::default()
-            .validate()
-            .expect("default formats");
-        accelerator(
-            &ModelConfig::default(),
-            &numerics,
-            &arch,
-            &AxiConfig::default(),
-        )
-        .total
+        crate::resources::accelerator::point(tin, tout, lanes).total
     }
 
     #[test]

@@ -385,20 +385,11 @@ pub fn fpga_power(
 mod tests {
     use super::*;
     use crate::arch::ArchConfig;
-    use crate::memory::AxiConfig;
-    use crate::resources::accelerator::accelerator;
-    use golden::model::config::{ModelConfig, NumericsConfig};
+    use crate::resources::accelerator::point;
 
     fn default_point() -> AcceleratorEstimate {
-        let numerics = NumericsConfig::default()
-            .validate()
-            .expect("default formats");
-        accelerator(
-            &ModelConfig::default(),
-            &numerics,
-            &ArchConfig::default(),
-            &AxiConfig::default(),
-        )
+        let d = ArchConfig::default();
+        point(d.linear_tile_in, d.linear_tile_out, d.attn_lanes)
     }
 
     fn close(a: f64, b: f64) -> bool {

@@ -645,24 +645,31 @@ fn fifos(
     ]
 }
 
+/// The accelerator of the default model and formats with a `tin` × `tout` linear tile and `lanes`
+/// attention lanes: the fixture the resource, board and power tests share.
+#[cfg(test)]
+pub(crate) fn point(tin: usize, tout: usize, lanes: usize) -> AcceleratorEstimate {
+    let numerics = golden::model::config::NumericsConfig::default()
+        .validate()
+        .expect("default formats");
+    let arch = ArchConfig {
+        linear_tile_in: tin,
+        linear_tile_out: tout,
+        attn_lanes: lanes,
+        ..ArchConfig::default()
+    };
+    assert!(arch.validate(&ModelConfig::default()).is_empty());
+    accelerator(
+        &ModelConfig::default(),
+        &numerics,
+        &arch,
+        &AxiConfig::default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use golden::model::config::NumericsConfig;
-
-    fn point(tin: usize, tout: usize, lanes: usize) -> AcceleratorEstimate {
-        let model = ModelConfig::default();
-        let numerics = NumericsConfig::default()
-            .validate()
-            .expect("default formats");
-        let arch = ArchConfig {
-            linear_tile_in: tin,
-            linear_tile_out: tout,
-            attn_lanes: lanes,
-            ..ArchConfig::default()
-        };
-        accelerator(&model, &numerics, &arch, &AxiConfig::default())
-    }
 
     #[test]
     fn the_total_is_the_sum_of_the_parts_and_no_part_is_listed_twice() {
