@@ -49,7 +49,10 @@ pub struct DramConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ConfigError {
     /// No preset has this name.
-    #[error("no DRAM preset named {0:?} (known: ddr4-2133, ddr4-2400, ddr4-3200, hbm2, hbm2-900)")]
+    #[error(
+        "no DRAM preset named {0:?} (known: ddr4-2133, ddr4-2133-x8, ddr4-2400, ddr4-2400-x16, \
+         ddr4-3200, ddr4-3200-x16, hbm2, hbm2-900)"
+    )]
     UnknownPreset(String),
     /// The timing is inconsistent.
     #[error(transparent)]
@@ -158,6 +161,18 @@ mod tests {
         for p in standard::PRESETS {
             let c = DramConfig::from_preset(p).unwrap();
             c.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_unknown_preset_error_lists_every_preset() {
+        let msg = ConfigError::UnknownPreset("ddr5".into()).to_string();
+        for p in standard::PRESETS {
+            assert!(
+                msg.contains(&format!(" {},", p.name)) || msg.contains(&format!(" {})", p.name)),
+                "{msg} lacks {}",
+                p.name
+            );
         }
     }
 

@@ -407,7 +407,7 @@ mod tests {
     use super::*;
     use crate::config::DramConfig;
     use crate::controller::{Controller, Request};
-    use crate::standard::{DDR4_2133, DDR4_3200};
+    use crate::standard::{DDR4_2133, DDR4_3200, DDR4_3200_X16};
 
     /// DDR4-2133 tCK in ns: 1 / 1066.5 MHz.
     const TCK_2133: f64 = 1e3 / 1066.5;
@@ -557,6 +557,20 @@ mod tests {
             e.background_precharged_pj,
             8.0 * (1.2 * 37.0 + 2.5 * 3.0) * 440.0 * tck,
         );
+    }
+
+    #[test]
+    fn an_idle_ddr4_3200_x16_rank_costs_four_devices_precharged_standby_with_vpp() {
+        let p = &DDR4_3200_X16;
+        let span = 10_000; // below tREFI: the trace holds no REF
+        let e = trace_energy(&[], p.power.unwrap(), &p.timing, &p.org, span);
+        let tck = 1e3 / 1600.0;
+        // Four x16 devices; IDD2N 37 mA at 1.2 V, IPP2N = IPP3N 3 mA at 2.5 V, over the span.
+        close(
+            e.background_precharged_pj,
+            4.0 * (1.2 * 37.0 + 2.5 * 3.0) * span as f64 * tck,
+        );
+        close(e.total_pj(), e.background_precharged_pj);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! DRAM standards as data: the timing table of a speed bin, the organisation of a channel, and the
-//! presets (DDR4-2133/2400/3200 x64 channels, one HBM2 pseudo-channel).
+//! presets (DDR4-2133/2400/3200 x64 channels of x8 or x16 chips, one HBM2 pseudo-channel).
 //!
 //! A preset is written the way the datasheet writes it: each timing is `max(n nCK, t ps)`
 //! ([`Spec`]). One function, [`SpeedBin::timing`], turns that into whole clocks for the chosen
@@ -505,6 +505,7 @@ impl Preset {
 // ---------------------------------------------------------------------------------------------
 
 /// What differs between the DDR4 bins used here.
+#[derive(Clone, Copy)]
 struct Ddr4Bin {
     khz: u32,
     /// CL and CWL in clocks, tRCD = tRP, tRAS in ps (the speed-bin table; tRC = tRAS + tRP).
@@ -550,8 +551,9 @@ const fn ddr4(b: Ddr4Bin) -> SpeedBin {
     }
 }
 
-/// DDR4-2133P (15-15-15) from x16 devices, at 1066.5 MHz.
-pub const DDR4_2133_BIN: SpeedBin = ddr4(Ddr4Bin {
+/// DDR4-2133P (15-15-15), at 1066.5 MHz: the speed-bin values, with the x16 (2 KB page) ACT
+/// spacing.
+const DDR4_2133P: Ddr4Bin = Ddr4Bin {
     khz: 1_066_500,
     cl: 15,
     cwl: 11,
@@ -561,10 +563,11 @@ pub const DDR4_2133_BIN: SpeedBin = ddr4(Ddr4Bin {
     rrd_s_ps: 5_300,
     rrd_l_ps: 6_400,
     faw: FAW_2KB,
-});
+};
 
-/// DDR4-2400R (16-16-16) from x8 devices, at 1200 MHz.
-pub const DDR4_2400_BIN: SpeedBin = ddr4(Ddr4Bin {
+/// DDR4-2400R (16-16-16), at 1200 MHz: the speed-bin values, with the x8 (1 KB page) ACT
+/// spacing.
+const DDR4_2400R: Ddr4Bin = Ddr4Bin {
     khz: 1_200_000,
     cl: 16,
     cwl: 12,
@@ -574,10 +577,11 @@ pub const DDR4_2400_BIN: SpeedBin = ddr4(Ddr4Bin {
     rrd_s_ps: 3_300,
     rrd_l_ps: 4_900,
     faw: FAW_1KB,
-});
+};
 
-/// DDR4-3200AA (22-22-22) from x8 devices, at 1600 MHz.
-pub const DDR4_3200_BIN: SpeedBin = ddr4(Ddr4Bin {
+/// DDR4-3200AA (22-22-22), at 1600 MHz: the speed-bin values, with the x8 (1 KB page) ACT
+/// spacing.
+const DDR4_3200AA: Ddr4Bin = Ddr4Bin {
     khz: 1_600_000,
     cl: 22,
     cwl: 16,
@@ -587,7 +591,43 @@ pub const DDR4_3200_BIN: SpeedBin = ddr4(Ddr4Bin {
     rrd_s_ps: 2_500,
     rrd_l_ps: 4_900,
     faw: FAW_1KB,
+};
+
+/// `b` with the x16 (2 KB page) ACT spacing of JESD79-4's speed-bin tables, the same at
+/// 2133/2400/3200: tRRD_S max(4 nCK, 5.3 ns), tRRD_L max(4 nCK, 6.4 ns), tFAW max(28 nCK, 30 ns).
+const fn page_2kb(b: Ddr4Bin) -> Ddr4Bin {
+    Ddr4Bin {
+        rrd_s_ps: 5_300,
+        rrd_l_ps: 6_400,
+        faw: FAW_2KB,
+        ..b
+    }
+}
+
+/// DDR4-2133P (15-15-15) from x16 devices, at 1066.5 MHz.
+pub const DDR4_2133_BIN: SpeedBin = ddr4(DDR4_2133P);
+
+/// DDR4-2133P (15-15-15) from x8 devices (1 KB page), at 1066.5 MHz: tRRD_S max(4 nCK, 3.7 ns),
+/// tRRD_L max(4 nCK, 5.3 ns), tFAW max(20 nCK, 21 ns) (JESD79-4, timing parameters by speed bin,
+/// DDR4-2133, x8 rows).
+pub const DDR4_2133_X8_BIN: SpeedBin = ddr4(Ddr4Bin {
+    rrd_s_ps: 3_700,
+    rrd_l_ps: 5_300,
+    faw: FAW_1KB,
+    ..DDR4_2133P
 });
+
+/// DDR4-2400R (16-16-16) from x8 devices, at 1200 MHz.
+pub const DDR4_2400_BIN: SpeedBin = ddr4(DDR4_2400R);
+
+/// DDR4-2400R (16-16-16) from x16 devices (2 KB page), at 1200 MHz.
+pub const DDR4_2400_X16_BIN: SpeedBin = ddr4(page_2kb(DDR4_2400R));
+
+/// DDR4-3200AA (22-22-22) from x8 devices, at 1600 MHz.
+pub const DDR4_3200_BIN: SpeedBin = ddr4(DDR4_3200AA);
+
+/// DDR4-3200AA (22-22-22) from x16 devices (2 KB page), at 1600 MHz.
+pub const DDR4_3200_X16_BIN: SpeedBin = ddr4(page_2kb(DDR4_3200AA));
 
 // ---------------------------------------------------------------------------------------------
 // DDR4 device currents (per device, VDD = 1.2 V, VPP = 2.5 V), for [`crate::power`]. IDD5B is
@@ -615,6 +655,29 @@ pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
              no VPP currents; I/O from DRAMPower's per-pin figures",
 };
 
+/// DDR4-2133, x8 8 Gb device.
+///
+/// Values as DRAMsim3 ships them in `configs/DDR4_8Gb_x8_2133.ini` (its `[power]` section: IDD0
+/// 45, IDD2N 33, IDD3N 40, IDD4R 125, IDD4W 115, IDD5AB 250 mA, VDD 1.2 V): that file names no
+/// part number or datasheet, so these are UNVERIFIED against a datasheet IDD table; no other x8
+/// DDR4-2133 8 Gb set was found (DRAMPower's and DRAMSys's memspecs and gem5's DDR4 interfaces
+/// have none). It gives IPP0 (3 mA) but
+/// no IPP3N/IPP5B, so the VPP terms are left out. I/O: [`DDR4_IO`].
+pub const DDR4_2133_X8_POWER: PowerSpec = PowerSpec {
+    device_bits: 8,
+    vdd_mv: 1200,
+    idd0_ma: 45,
+    idd2n_ma: 33,
+    idd3n_ma: 40,
+    idd4r_ma: 125,
+    idd4w_ma: 115,
+    idd5b_ma: 250,
+    pump: None,
+    io: Some(DDR4_IO),
+    source: "DRAMsim3 configs/DDR4_8Gb_x8_2133.ini [power] (no datasheet named: UNVERIFIED); \
+             no VPP currents; I/O from DRAMPower's per-pin figures",
+};
+
 /// DDR4-2400, x8 8 Gb device: Micron MT40A1G8PM-083E (speed grade -083E = DDR4-2400R
 /// 16-16-16), IDD table of the Micron 8Gb DDR4 SDRAM datasheet (IDD0, IDD2N, IDD3N, IDD4R,
 /// IDD4W, IDD5B; x8). The values are those DRAMsim3's `configs/DDR4_8Gb_x8_2400.ini` gives for
@@ -633,6 +696,31 @@ pub const DDR4_2400_X8_POWER: PowerSpec = PowerSpec {
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A1G8PM-083E (DDR4-2400), IDD table, x8 (via \
              DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O from DRAMPower's per-pin figures",
+};
+
+/// DDR4-2400, x16 8 Gb device: Micron MT40A512M16 (8Gb DDR4 SDRAM datasheet, x16 IDD column),
+/// as gem5 transcribes it in its `DDR4_2400_4x16` interface (file
+/// `src/python/gem5/components/memory/dram_interfaces/ddr4.py`: "timings based on a DDR4-2400
+/// 8 Gbit datasheet (Micron MT40A512M16)", "Current values from datasheet"): IDD0 80, IDD2N 34,
+/// IDD3N 47, IDD4R 243, IDD4W 228, IDD5 280 mA.
+/// DRAMsim3's `configs/DDR4_8Gb_x16_2400.ini` carries the same six values. Neither names the die
+/// revision or speed grade, and they were not re-checked against the datasheet PDF here. Only
+/// IPP0 (4 mA) is given for the x16 part (gem5's IPP3N is inherited from its x4 class, no
+/// IPP5B), so the VPP terms are left out. I/O: [`DDR4_IO`].
+pub const DDR4_2400_X16_POWER: PowerSpec = PowerSpec {
+    device_bits: 16,
+    vdd_mv: 1200,
+    idd0_ma: 80,
+    idd2n_ma: 34,
+    idd3n_ma: 47,
+    idd4r_ma: 243,
+    idd4w_ma: 228,
+    idd5b_ma: 280,
+    pump: None,
+    io: Some(DDR4_IO),
+    source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A512M16 (DDR4-2400), IDD table, x16 (via gem5 \
+             DDR4_2400_4x16; same in DRAMsim3 DDR4_8Gb_x16_2400.ini); no VPP currents; I/O from \
+             DRAMPower's per-pin figures",
 };
 
 /// DDR4-3200, x8 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
@@ -658,6 +746,33 @@ pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x8; \
              IPP2N assumed = IPP3N; I/O from DRAMPower's per-pin figures",
+};
+
+/// DDR4-3200, x16 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
+/// revision G, speed grade -062E (DDR4-3200AA), IDD and IPP tables, x16 column; transcribed in
+/// DRAMPower's memspec `MICRON_8Gb_DDR4-3200_16bit_G` (idd0 95, idd2n 37, idd3n 61, idd4r 302,
+/// idd4w 283, idd5 72 mA; idd02 = IPP0 4, idd3n2 = IPP3N 3, idd52 = IPP5B 5 mA; vdd2 = VPP
+/// 2.5 V). IPP2N is not listed there and is ASSUMED equal to IPP3N. (DRAMsim3's
+/// `DDR4_8Gb_x16_3200.ini`, which names no part, has IDD3N 56, IDD4W 278, IDD5AB 280 instead.)
+pub const DDR4_3200_X16_POWER: PowerSpec = PowerSpec {
+    device_bits: 16,
+    vdd_mv: 1200,
+    idd0_ma: 95,
+    idd2n_ma: 37,
+    idd3n_ma: 61,
+    idd4r_ma: 302,
+    idd4w_ma: 283,
+    idd5b_ma: 72,
+    pump: Some(Pump {
+        vpp_mv: 2500,
+        ipp0_ma: 4,
+        ipp3n_ma: 3,
+        ipp5b_ma: 5,
+    }),
+    io: Some(DDR4_IO),
+    source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x16 (via \
+             DRAMPower MICRON_8Gb_DDR4-3200_16bit_G); IPP2N assumed = IPP3N; I/O from DRAMPower's \
+             per-pin figures",
 };
 
 /// HBM2, one 128-bit legacy-mode channel of an 8 Gb-per-channel stack, VDD 1.2 V, at 1000 MHz:
@@ -720,6 +835,16 @@ pub const DDR4_2133: Preset = Preset {
     power: Some(&DDR4_2133_X16_POWER),
 };
 
+/// DDR4-2133 x64 channel of x8 8 Gb chips (eight of them, 1 KB page).
+pub const DDR4_2133_X8: Preset = Preset {
+    name: "ddr4-2133-x8",
+    org: DDR4_X8_8GB_X64,
+    timing: DDR4_2133_X8_BIN.timing(),
+    mapping: SEQUENTIAL_MAPPING,
+    source: "JESD79-4 speed bin DDR4-2133P (15-15-15), x8 (1 KB page), 8 Gb: tRFC1 350 ns",
+    power: Some(&DDR4_2133_X8_POWER),
+};
+
 /// DDR4-2400 x64 channel of x8 8 Gb chips.
 pub const DDR4_2400: Preset = Preset {
     name: "ddr4-2400",
@@ -730,6 +855,18 @@ pub const DDR4_2400: Preset = Preset {
     power: Some(&DDR4_2400_X8_POWER),
 };
 
+/// DDR4-2400 x64 channel of x16 8 Gb chips (four of them, 2 KB page). The timing is the same
+/// JEDEC 2400R bin as [`DDR4_2400`] (gem5's MT40A512M16 interface, the power table's source, runs
+/// 17-17-17 instead); only tRRD_S, tRRD_L and tFAW follow the larger page.
+pub const DDR4_2400_X16: Preset = Preset {
+    name: "ddr4-2400-x16",
+    org: DDR4_X16_8GB_X64,
+    timing: DDR4_2400_X16_BIN.timing(),
+    mapping: SEQUENTIAL_MAPPING,
+    source: "JESD79-4 speed bin DDR4-2400R (16-16-16), x16 (2 KB page), 8 Gb: tRFC1 350 ns",
+    power: Some(&DDR4_2400_X16_POWER),
+};
+
 /// DDR4-3200 x64 channel of x8 8 Gb chips.
 pub const DDR4_3200: Preset = Preset {
     name: "ddr4-3200",
@@ -738,6 +875,16 @@ pub const DDR4_3200: Preset = Preset {
     mapping: SEQUENTIAL_MAPPING,
     source: "JESD79-4 speed bin DDR4-3200AA (22-22-22), x8 (1 KB page), 8 Gb: tRFC1 350 ns",
     power: Some(&DDR4_3200_X8_POWER),
+};
+
+/// DDR4-3200 x64 channel of x16 8 Gb chips (four of them, 2 KB page).
+pub const DDR4_3200_X16: Preset = Preset {
+    name: "ddr4-3200-x16",
+    org: DDR4_X16_8GB_X64,
+    timing: DDR4_3200_X16_BIN.timing(),
+    mapping: SEQUENTIAL_MAPPING,
+    source: "JESD79-4 speed bin DDR4-3200AA (22-22-22), x16 (2 KB page), 8 Gb: tRFC1 350 ns",
+    power: Some(&DDR4_3200_X16_POWER),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -819,10 +966,19 @@ pub const HBM2_900: Preset = Preset {
 };
 
 /// Every preset, in lookup order.
-pub const PRESETS: [&Preset; 5] = [&DDR4_2133, &DDR4_2400, &DDR4_3200, &HBM2, &HBM2_900];
+pub const PRESETS: [&Preset; 8] = [
+    &DDR4_2133,
+    &DDR4_2133_X8,
+    &DDR4_2400,
+    &DDR4_2400_X16,
+    &DDR4_3200,
+    &DDR4_3200_X16,
+    &HBM2,
+    &HBM2_900,
+];
 
-/// The preset called `name` (`ddr4-2133`, `ddr4-2400`, `ddr4-3200`, `hbm2`, `hbm2-900`; ASCII case
-/// ignored).
+/// The preset called `name` (`ddr4-2133`, `ddr4-2133-x8`, `ddr4-2400`, `ddr4-2400-x16`,
+/// `ddr4-3200`, `ddr4-3200-x16`, `hbm2`, `hbm2-900`; ASCII case ignored).
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS
         .iter()
@@ -883,6 +1039,50 @@ mod tests {
     }
 
     #[test]
+    fn the_other_page_size_changes_only_trrd_and_tfaw() {
+        // JESD79-4: x8 (1 KB page) tRRD_S/tRRD_L/tFAW 3.7/5.3/21 ns at 2133; x16 (2 KB page)
+        // 5.3/6.4/30 ns at every rate used here. 2133: 4/6/23 clocks for x8; 2400: 7/8/36 for x16;
+        // 3200: 9/11/48 for x16 (DRAMPower's MICRON_8Gb_DDR4-3200_16bit_G has the same).
+        let t = DDR4_2133_X8.timing;
+        assert_eq!([t.rrd_s, t.rrd_l, t.faw], [4, 6, 23]);
+        let t = DDR4_2400_X16.timing;
+        assert_eq!([t.rrd_s, t.rrd_l, t.faw], [7, 8, 36]);
+        let t = DDR4_3200_X16.timing;
+        assert_eq!([t.rrd_s, t.rrd_l, t.faw], [9, 11, 48]);
+    }
+
+    #[test]
+    fn x8_and_x16_siblings_differ_only_in_page_size_timing_and_organization() {
+        let pairs = [
+            (&DDR4_2133_X8, &DDR4_2133),
+            (&DDR4_2400, &DDR4_2400_X16),
+            (&DDR4_3200, &DDR4_3200_X16),
+        ];
+        for (x8, x16) in pairs {
+            let mut t = x16.timing;
+            assert!(
+                t.rrd_s > x8.timing.rrd_s && t.rrd_l > x8.timing.rrd_l && t.faw > x8.timing.faw,
+                "{}: the 2 KB page spaces ACTs further",
+                x16.name
+            );
+            t.rrd_s = x8.timing.rrd_s;
+            t.rrd_l = x8.timing.rrd_l;
+            t.faw = x8.timing.faw;
+            assert_eq!(t, x8.timing, "{} vs {}", x8.name, x16.name);
+            assert_eq!(x8.org, DDR4_X8_8GB_X64, "{}", x8.name);
+            assert_eq!(x16.org, DDR4_X16_8GB_X64, "{}", x16.name);
+            // 8 Gb = 1 GiB per chip: eight x8 chips or four x16 chips on the 64-bit bus.
+            assert_eq!(x8.org.capacity_bytes(), 8 << 30);
+            assert_eq!(x16.org.capacity_bytes(), 4 << 30);
+            assert_eq!(x8.peak_bytes_per_s(), x16.peak_bytes_per_s());
+            assert_eq!(x8.mapping, x16.mapping);
+            let (p8, p16) = (x8.power.unwrap(), x16.power.unwrap());
+            assert_eq!((p8.device_bits, p16.device_bits), (8, 16));
+            assert_eq!((p8.io, p16.io), (Some(DDR4_IO), Some(DDR4_IO)));
+        }
+    }
+
+    #[test]
     fn hbm2_derives_at_both_clocks() {
         let t = HBM2.timing;
         assert_eq!(
@@ -900,6 +1100,9 @@ mod tests {
         assert_eq!(DDR4_2133.peak_bytes_per_s(), 17_064_000_000);
         assert_eq!(DDR4_2400.peak_bytes_per_s(), 19_200_000_000);
         assert_eq!(DDR4_3200.peak_bytes_per_s(), 25_600_000_000);
+        assert_eq!(DDR4_2133_X8.peak_bytes_per_s(), 17_064_000_000);
+        assert_eq!(DDR4_2400_X16.peak_bytes_per_s(), 19_200_000_000);
+        assert_eq!(DDR4_3200_X16.peak_bytes_per_s(), 25_600_000_000);
         assert_eq!(HBM2.peak_bytes_per_s(), 16_000_000_000);
         assert_eq!(HBM2_900.peak_bytes_per_s(), 14_400_000_000);
         assert_eq!(32 * HBM2_900.peak_bytes_per_s(), 460_800_000_000);
@@ -907,9 +1110,22 @@ mod tests {
 
     #[test]
     fn presets_are_found_by_name_only() {
-        for name in ["ddr4-2133", "ddr4-2400", "ddr4-3200", "hbm2", "HBM2-900"] {
+        for name in [
+            "ddr4-2133",
+            "ddr4-2133-x8",
+            "ddr4-2400",
+            "ddr4-2400-X16",
+            "ddr4-3200",
+            "ddr4-3200-x16",
+            "hbm2",
+            "HBM2-900",
+        ] {
             assert!(preset(name).is_some(), "{name}");
         }
+        for p in PRESETS {
+            assert_eq!(preset(p.name).map(|q| q.name), Some(p.name));
+        }
+        assert!(preset("ddr4-2133-x16").is_none());
         assert!(preset("ddr4").is_none());
         assert!(preset("").is_none());
     }
