@@ -37,8 +37,8 @@ pub struct MemoryArgs {
     /// Design point (TOML) whose `[axi]` and `[memory]` are measured; the embedded default when absent.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// DRAM preset to use instead of the config's (implies the bank model): ddr4-2133, ddr4-2400,
-    /// ddr4-3200, hbm2, hbm2-900.
+    /// DRAM preset to use instead of the config's (implies the bank model): ddr4-2133,
+    /// ddr4-2133-x8, ddr4-2400, ddr4-2400-x16, ddr4-3200, ddr4-3200-x16, hbm2, hbm2-900.
     #[arg(long)]
     preset: Option<String>,
     /// Address pattern.

@@ -78,7 +78,8 @@ pub struct MemoryConfig {
     /// `simple`: bytes per second the channel moves for all masters together, in GB/s (10^9 B/s).
     /// 17.064 = DDR4-2133 × 64 bit, the ZCU102 PS DDR's theoretical peak.
     pub bandwidth_gb_s: f64,
-    /// `dram`: the timing preset (`ddr4-2133`, `ddr4-2400`, `ddr4-3200`, `hbm2`, `hbm2-900`).
+    /// `dram`: the timing preset (`dram::PRESETS`: `ddr4-2133` (x16 devices), `ddr4-2133-x8`,
+    /// `ddr4-2400` (x8), `ddr4-2400-x16`, `ddr4-3200` (x8), `ddr4-3200-x16`, `hbm2`, `hbm2-900`).
     pub preset: String,
     /// `dram`: independent channels of `preset` (32 for the pseudo-channels of an HBM2 stack).
     pub channels: u32,
