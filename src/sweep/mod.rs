@@ -188,12 +188,13 @@ fn sweep(space_path: &Path, out: &Path, args: &RunArgs) -> anyhow::Result<i32> {
     store::write_sorted(&path, &mut all)?;
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
-        "sweep: {ran} points in {secs:.1} s ({:.1} ms a point on {jobs} threads)",
+        "sweep: {ran} points in {secs:.1} s ({:.1} ms a point on {jobs} thread{})",
         if ran > 0 {
             secs * 1e3 / ran as f64
         } else {
             0.0
-        }
+        },
+        if jobs == 1 { "" } else { "s" }
     );
     let owned = points
         .iter()
