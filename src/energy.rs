@@ -53,6 +53,113 @@ pub struct FrameEnergy {
     pub dram_breakdown_mj: BTreeMap<String, f64>,
     /// The busy fraction each unit ran at (0..1).
     pub activity: BTreeMap<String, f64>,
+    /// The frame's energy by layer, in the report's layer order; they add up to `energy_mj`.
+    pub layers: Vec<LayerEnergy>,
+}
+
+/// One layer's share of a frame's energy, attributed as its cycles are.
+///
+/// - `always_on`: static power, the hard blocks and every part's clock tree, over the layer's charged
+///   cycles.
+/// - each unit (with its buffers, FIFOs and the parts that follow it): its data power over its busy
+///   cycles in the layer;
+/// - `movers` and `axi_adapters`: their data energy by the layer's share of the bytes moved;
+/// - `dram`: the command classes (ACT/PRE, RD, WR, I/O) by the layer's share of the bytes moved,
+///   the background and refresh by its share of the cycles.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LayerEnergy {
+    /// `patch_embed` or `l<L>`.
+    pub name: String,
+    /// Its energy, mJ.
+    pub energy_mj: f64,
+    /// By source (above), mJ.
+    pub breakdown_mj: BTreeMap<String, f64>,
+}
+
+/// The simulated unit whose busy cycles drive part `part`'s data power: a buffer's owner, a
+/// follower's leader, else the part itself.
+fn driver(part: &str) -> &str {
+    let unit = OWNERS
+        .iter()
+        .find(|(p, _)| *p == part)
+        .map_or(part, |(_, owner)| owner);
+    FOLLOWS
+        .iter()
+        .find(|(p, _)| *p == unit)
+        .map_or(unit, |(_, leader)| leader)
+}
+
+/// Parts whose data power follows the beats moved rather than a unit's busy cycles.
+const BEAT_DRIVEN: [&str; 2] = ["movers", "axi_adapters"];
+
+/// The DRAM classes that scale with the traffic; the others (background, refresh) with time.
+const DRAM_TRAFFIC: [&str; 4] = ["act_pre", "rd", "wr", "io"];
+
+/// The frame's energy split over its layers (see [`LayerEnergy`]). `idle` and `full` are the FPGA's
+/// power with every part idle and every part busy: a part's clock tree is its idle line, its data
+/// power at full activity the difference.
+fn layers(
+    r: &Report,
+    idle: &hw::power::PowerReport,
+    full: &hw::power::PowerReport,
+    act: &Activity,
+    dram: &BTreeMap<String, f64>,
+) -> Vec<LayerEnergy> {
+    let hz = r.clock_mhz * 1e6;
+    let total = r.total_cycles.max(1) as f64;
+    let frame_s = r.latency_ms * 1e-3;
+    let always_on_w = idle.total_w;
+    // Data power (W at activity 1) per driving unit.
+    let mut data_w: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut beat_mj = 0.0;
+    for ((part, i), (_, f)) in idle.dynamic_w.iter().zip(&full.dynamic_w) {
+        let d = driver(part);
+        if BEAT_DRIVEN.contains(&d) {
+            beat_mj += (f - i) * act.of(part) * frame_s * 1e3;
+        } else {
+            *data_w.entry(d).or_default() += f - i;
+        }
+    }
+    let layer_bytes = |l: &sim::report::LayerReport| -> u64 {
+        l.units
+            .iter()
+            .flat_map(|u| u.bytes.values())
+            .map(|b| b.read + b.written)
+            .sum()
+    };
+    let bytes = r.layers.iter().map(layer_bytes).sum::<u64>().max(1) as f64;
+    let (traffic_mj, time_mj) = dram.iter().fold((0.0, 0.0), |(t, b), (k, v)| {
+        if DRAM_TRAFFIC.contains(&k.as_str()) {
+            (t + v, b)
+        } else {
+            (t, b + v)
+        }
+    });
+    r.layers
+        .iter()
+        .map(|l| {
+            let mut by: BTreeMap<String, f64> = BTreeMap::new();
+            by.insert("always_on".into(), always_on_w * l.cycles as f64 / hz * 1e3);
+            for u in &l.units {
+                if let Some(w) = data_w.get(u.unit.as_str()) {
+                    *by.entry(u.unit.clone()).or_default() += w * u.busy as f64 / hz * 1e3;
+                }
+            }
+            let share = layer_bytes(l) as f64 / bytes;
+            by.insert("movers".into(), beat_mj * share);
+            if !dram.is_empty() {
+                by.insert(
+                    "dram".into(),
+                    traffic_mj * share + time_mj * l.cycles as f64 / total,
+                );
+            }
+            LayerEnergy {
+                name: l.name.clone(),
+                energy_mj: by.values().sum(),
+                breakdown_mj: by,
+            }
+        })
+        .collect()
 }
 
 /// Each unit's busy fraction over the frame `r`, and the AXI paths' beat rate, for the parts of
@@ -82,13 +189,11 @@ pub fn activity(r: &Report, est: &AcceleratorEstimate, c: &Config) -> Activity {
         if OWNERS.iter().any(|(part, _)| *part == p.name) {
             continue; // a buffer takes its unit's
         }
-        let from = FOLLOWS
-            .iter()
-            .find(|(part, _)| *part == p.name)
-            .map_or(p.name, |(_, unit)| unit);
-        let v = match from {
-            "movers" | "axi_adapters" => master_rate,
-            _ => busy.get(from).map_or(0.0, |&b| share(b as f64)),
+        let from = driver(p.name);
+        let v = if BEAT_DRIVEN.contains(&from) {
+            master_rate
+        } else {
+            busy.get(from).map_or(0.0, |&b| share(b as f64))
         };
         a.set(p.name, v);
     }
@@ -101,6 +206,8 @@ pub fn frame_energy(r: &Report, c: &Config) -> Result<FrameEnergy, PowerError> {
     let est = hw::resources::accelerator::accelerator(&raw.model, &c.numerics, &raw.arch, &raw.axi);
     let act = activity(r, &est, c);
     let power = fpga_power(&est, &act, r.clock_mhz, &raw.board)?;
+    let idle = fpga_power(&est, &Activity::new(), r.clock_mhz, &raw.board)?;
+    let full = fpga_power(&est, &Activity::uniform(&est, 1.0), r.clock_mhz, &raw.board)?;
     let secs = r.latency_ms * 1e-3;
     let mj = |w: f64| w * secs * 1e3;
     let mut fpga = BTreeMap::new();
@@ -138,6 +245,7 @@ pub fn frame_energy(r: &Report, c: &Config) -> Result<FrameEnergy, PowerError> {
         .map(|p| p.name)
         .map(|n| (n.to_string(), act.of(n)))
         .collect();
+    let layers = layers(r, &idle, &full, &act, &dram_breakdown_mj);
     Ok(FrameEnergy {
         energy_mj,
         power_w,
@@ -153,6 +261,7 @@ pub fn frame_energy(r: &Report, c: &Config) -> Result<FrameEnergy, PowerError> {
         fpga_breakdown_mj: fpga,
         dram_breakdown_mj,
         activity,
+        layers,
     })
 }
 
@@ -279,6 +388,32 @@ mod tests {
         assert!(close(e.power_w, e.energy_mj / r.latency_ms));
         assert!(close(e.gops_per_w * e.power_w, e.gops));
         assert!(close(e.frames_per_j * e.energy_mj, 1e3));
+        // The layers take the whole frame: 13 of them, adding up to the frame's energy.
+        assert_eq!(e.layers.len(), r.layers.len());
+        let by_layer: f64 = e.layers.iter().map(|l| l.energy_mj).sum();
+        assert!((by_layer / e.energy_mj - 1.0).abs() < 1e-9, "{by_layer}");
+        let linear: f64 = e
+            .layers
+            .iter()
+            .filter_map(|l| l.breakdown_mj.get("linear"))
+            .sum();
+        let linear_clock = {
+            let raw = &c.raw;
+            let est = hw::resources::accelerator::accelerator(
+                &raw.model,
+                &c.numerics,
+                &raw.arch,
+                &raw.axi,
+            );
+            let idle = fpga_power(&est, &Activity::new(), r.clock_mhz, &raw.board).unwrap();
+            idle.dynamic_w
+                .iter()
+                .filter(|(p, _)| driver(p) == "linear")
+                .map(|(_, w)| w * r.latency_ms)
+                .sum::<f64>()
+        };
+        // The linear unit's data energy by layer plus its clock tree is its frame line.
+        assert!(close(linear + linear_clock, e.fpga_breakdown_mj["linear"]));
         // Static and the PS DDR rails run the whole frame.
         assert!(close(e.fpga_breakdown_mj["static"], 0.659 * r.latency_ms));
         assert!(close(

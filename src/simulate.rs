@@ -172,7 +172,10 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
         }
     }
     if let Some(dir) = &args.plots {
-        let written = plot(dir, r, &spec)?;
+        let mut written = plot(dir, r, &spec)?;
+        if let Ok(e) = &energy {
+            written.extend(plot_energy(dir, r, e)?);
+        }
         for p in written {
             println!("wrote {}", p.display());
         }
@@ -198,6 +201,27 @@ fn category(u: &sim::report::UnitReport) -> String {
     } else {
         u.unit.clone()
     }
+}
+
+/// Where each layer's energy goes, by source (see `energy::LayerEnergy`), in µJ.
+fn plot_energy(dir: &std::path::Path, r: &Report, e: &FrameEnergy) -> anyhow::Result<Vec<PathBuf>> {
+    let bars: Vec<Bar> = e
+        .layers
+        .iter()
+        .map(|l| Bar {
+            label: l.name.clone(),
+            parts: l
+                .breakdown_mj
+                .iter()
+                .map(|(k, mj)| (k.clone(), (mj * 1e3).round() as u64))
+                .collect(),
+        })
+        .collect();
+    let title = format!(
+        "Where the energy goes: {:.1} mJ a frame, {:.2} W average over {:.2} ms",
+        e.energy_mj, e.power_w, r.latency_ms
+    );
+    Ok(plots::stacked_bars(dir, "energy", &title, "µJ", &bars)?)
 }
 
 /// The two charts.
