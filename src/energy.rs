@@ -42,8 +42,8 @@ pub struct FrameEnergy {
     pub frames_per_j: f64,
     /// The FPGA's share: static, memory-side hard blocks and every unit.
     pub fpga_mj: f64,
-    /// The DRAM devices' share; `null` when the memory model has no power table (the simple
-    /// channel, or a preset without one), and then not in `energy_mj`.
+    /// The DRAM devices' share; `null` with the simple channel (no banks, no commands to count),
+    /// and then not in `energy_mj`.
     pub dram_mj: Option<f64>,
     /// The FPGA's energy by source: `static`, each hard block the accelerator keeps running
     /// (`ps_ddr` on a Zynq), and each unit with its buffers and FIFOs.
