@@ -28,7 +28,12 @@ const CLOSED: u32 = u32::MAX;
 pub const fn class(kind: CommandKind) -> usize {
     match kind {
         CommandKind::Act => ACT,
-        CommandKind::Pre | CommandKind::PreA | CommandKind::Ref => PRE,
+        // PDE/PDX never reach the bank state (the controller keeps power-down per rank).
+        CommandKind::Pre
+        | CommandKind::PreA
+        | CommandKind::Ref
+        | CommandKind::Pde
+        | CommandKind::Pdx => PRE,
         CommandKind::Rd | CommandKind::RdA => RD,
         CommandKind::Wr | CommandKind::WrA => WR,
     }
@@ -223,6 +228,9 @@ impl ChannelState {
     /// Records `kind` issued at clock `at` to bank `b` (opening `row` for an ACT). The caller has
     /// checked `at >= earliest(kind, b)`.
     pub fn issue(&mut self, kind: CommandKind, b: usize, row: u32, at: u64) {
+        if kind.is_power_down() {
+            return; // a CKE transition: no bank or bus timing of its own (the controller's)
+        }
         debug_assert!(at >= self.earliest(kind, b), "{kind:?} to bank {b} at {at}");
         let t = self.t;
         let burst = t.burst_cycles() as u64;
@@ -307,6 +315,7 @@ impl ChannelState {
                     self.close(b, pre);
                 }
             }
+            CommandKind::Pde | CommandKind::Pdx => {}
         }
     }
 

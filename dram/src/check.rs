@@ -19,8 +19,13 @@
 //!         max(write end + tWR, ACT + tRAS)
 //!   REF   every bank closed for ≥ tRP; nothing to the rank for tRFC after; never more than
 //!         9 × tREFI without a REF (8 postponed refreshes at most)
+//!   PDE   rank not powered down; ≥ tCKE after its last PDX (and, as any command, not within
+//!         tRFC of a REF: stricter than JESD79-4, which lets PDE follow REF by 1 nCK; the
+//!         read/write-to-PDE gaps tRDPDEN/tWRPDEN are not checked)
+//!   PDX   rank powered down; ≥ tCKE (tPD) after its PDE
+//!   any   no command to a powered-down rank; ≥ tXP after the rank's last PDX
 //!   bus   commands in clock order; one per clock (one row and one column command per clock
-//!         on a split row/column bus)
+//!         on a split row/column bus); PDE/PDX are CKE transitions and take no bus slot
 //! ```
 
 use std::collections::VecDeque;
@@ -83,6 +88,12 @@ pub enum Rule {
     Trfc,
     /// More than 9 × tREFI without a REF.
     RefreshInterval,
+    /// A command to a powered-down rank, PDE to one already down, or PDX to one that is up.
+    PowerDownState,
+    /// PDE to PDX (tPD = tCKE), or PDX to the next PDE.
+    Tcke,
+    /// PDX to the next command of the rank.
+    Txp,
 }
 
 impl Rule {
@@ -113,6 +124,9 @@ impl Rule {
             Rule::RefreshWithOpenBank => "REF with a bank open",
             Rule::Trfc => "tRFC",
             Rule::RefreshInterval => "refresh interval (9 × tREFI)",
+            Rule::PowerDownState => "power-down state",
+            Rule::Tcke => "tCKE",
+            Rule::Txp => "tXP",
         }
     }
 }
@@ -200,6 +214,10 @@ struct RankHist {
     rd: Option<Command>,
     wr: Option<Command>,
     refresh: Option<Command>,
+    /// The PDE while the rank is powered down.
+    pde: Option<Command>,
+    /// The last PDX.
+    pdx: Option<Command>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -217,6 +235,8 @@ struct Checker<'a> {
     groups: Vec<GroupHist>,
     ranks: Vec<RankHist>,
     last: Option<Command>,
+    /// The last command that used the command bus (not PDE/PDX).
+    last_bus_cmd: Option<Command>,
     last_row_cmd: Option<Command>,
     last_col_cmd: Option<Command>,
     bursts: VecDeque<Burst>,
@@ -233,6 +253,7 @@ pub fn check(cmds: &[Command], t: &Timing, org: &Organization) -> Result<CheckSt
         groups: vec![GroupHist::default(); (org.ranks * org.bank_groups) as usize],
         ranks: vec![RankHist::default(); org.ranks as usize],
         last: None,
+        last_bus_cmd: None,
         last_row_cmd: None,
         last_col_cmd: None,
         bursts: VecDeque::new(),
@@ -290,6 +311,7 @@ impl Checker<'_> {
         self.check_order_and_bus(cmd)?;
         self.check_range(cmd)?;
         self.check_refresh_lock(cmd)?;
+        self.check_power_down(cmd)?;
         match cmd.kind {
             CommandKind::Act => self.act(cmd)?,
             CommandKind::Pre => {
@@ -310,9 +332,19 @@ impl Checker<'_> {
             CommandKind::Rd | CommandKind::RdA => self.read(cmd)?,
             CommandKind::Wr | CommandKind::WrA => self.write(cmd)?,
             CommandKind::Ref => self.refresh(cmd)?,
+            CommandKind::Pde => self.ranks[cmd.rank as usize].pde = Some(*cmd),
+            CommandKind::Pdx => {
+                let rank = &mut self.ranks[cmd.rank as usize];
+                rank.pde = None;
+                rank.pdx = Some(*cmd);
+            }
         }
         self.stats.commands += 1;
         self.last = Some(*cmd);
+        if cmd.kind.is_power_down() {
+            return Ok(());
+        }
+        self.last_bus_cmd = Some(*cmd);
         if cmd.kind.is_column() {
             self.last_col_cmd = Some(*cmd);
         } else {
@@ -327,8 +359,11 @@ impl Checker<'_> {
                 return Err(state(Rule::CommandOrder, Some(*l), cmd));
             }
         }
+        if cmd.kind.is_power_down() {
+            return Ok(()); // CKE has its own pin
+        }
         let same_bus = match self.org.command_bus {
-            CommandBus::Shared => self.last,
+            CommandBus::Shared => self.last_bus_cmd,
             CommandBus::RowColumn if cmd.kind.is_column() => self.last_col_cmd,
             CommandBus::RowColumn => self.last_row_cmd,
         };
@@ -373,6 +408,26 @@ impl Checker<'_> {
             gap(Rule::Trfc, r, r.cycle, self.t.rfc as u64, cmd)?;
         }
         Ok(())
+    }
+
+    /// Power-down: nothing but PDX to a powered-down rank, PDX ≥ tCKE after PDE, PDE ≥ tCKE
+    /// after PDX, any other command ≥ tXP after PDX.
+    fn check_power_down(&self, cmd: &Command) -> Result<(), Violation> {
+        let t = self.t;
+        let rank = &self.ranks[cmd.rank as usize];
+        match (cmd.kind, rank.pde) {
+            (CommandKind::Pdx, Some(pde)) => gap(Rule::Tcke, &pde, pde.cycle, t.cke as u64, cmd),
+            (CommandKind::Pdx, None) => Err(state(Rule::PowerDownState, rank.pdx, cmd)),
+            (_, Some(pde)) => Err(state(Rule::PowerDownState, Some(pde), cmd)),
+            (CommandKind::Pde, None) => match &rank.pdx {
+                Some(x) => gap(Rule::Tcke, x, x.cycle, t.cke as u64, cmd),
+                None => Ok(()),
+            },
+            (_, None) => match &rank.pdx {
+                Some(x) => gap(Rule::Txp, x, x.cycle, t.xp as u64, cmd),
+                None => Ok(()),
+            },
+        }
     }
 
     fn act(&mut self, cmd: &Command) -> Result<(), Violation> {

@@ -24,6 +24,12 @@ pub enum CommandKind {
     WrA,
     /// All-bank refresh of the rank.
     Ref,
+    /// Power-down entry: CKE goes low on an idle rank (JESD79-4 PDE). Precharge power-down if
+    /// every bank of the rank is closed, active power-down if one is open. Not a command on the
+    /// CA bus (CKE is its own pin), so it takes no command-bus slot.
+    Pde,
+    /// Power-down exit: CKE goes high again (PDX); the rank takes its next command tXP later.
+    Pdx,
 }
 
 impl CommandKind {
@@ -50,6 +56,11 @@ impl CommandKind {
         matches!(self, CommandKind::RdA | CommandKind::WrA)
     }
 
+    /// A CKE transition (PDE, PDX) rather than a command on the command bus.
+    pub const fn is_power_down(self) -> bool {
+        matches!(self, CommandKind::Pde | CommandKind::Pdx)
+    }
+
     /// JEDEC mnemonic.
     pub const fn name(self) -> &'static str {
         match self {
@@ -61,6 +72,8 @@ impl CommandKind {
             CommandKind::RdA => "RDA",
             CommandKind::WrA => "WRA",
             CommandKind::Ref => "REF",
+            CommandKind::Pde => "PDE",
+            CommandKind::Pdx => "PDX",
         }
     }
 }
@@ -88,7 +101,9 @@ impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.kind.name(), self.cycle)?;
         match self.kind {
-            CommandKind::PreA | CommandKind::Ref => write!(f, " ra{}", self.rank),
+            CommandKind::PreA | CommandKind::Ref | CommandKind::Pde | CommandKind::Pdx => {
+                write!(f, " ra{}", self.rank)
+            }
             CommandKind::Pre => write!(f, " ra{} bg{} ba{}", self.rank, self.bg, self.bank),
             CommandKind::Act => write!(
                 f,

@@ -43,6 +43,11 @@ pub struct DramConfig {
     pub row_hit_cap: u32,
     /// Keep every issued command for [`crate::Controller::commands`] (costs memory).
     pub record_commands: bool,
+    /// Clocks a rank must sit idle (nothing queued for it, no command in flight) before the
+    /// controller powers it down (PDE); 0 never powers down. Must stay below tREFI − tRFC, the
+    /// longest idle stretch refresh leaves: a larger threshold could never be reached.
+    #[serde(default)]
+    pub power_down_idle: u64,
 }
 
 /// Why a configuration is unusable.
@@ -73,6 +78,17 @@ pub enum ConfigError {
         /// The rule it breaks.
         reason: &'static str,
     },
+    /// The power-down threshold can never be reached.
+    #[error(
+        "power_down_idle = {value}: must be below tREFI − tRFC = {max} clocks (every refresh \
+         restarts the idle count), or 0 for no power-down"
+    )]
+    PowerDownIdle {
+        /// Its value.
+        value: u64,
+        /// tREFI − tRFC.
+        max: u64,
+    },
 }
 
 /// Largest queue; per-bank lists are scanned, so very deep queues would slow the scheduler.
@@ -93,6 +109,7 @@ impl DramConfig {
             write_low: 8,
             row_hit_cap: 16,
             record_commands: false,
+            power_down_idle: 0,
         })
     }
 
@@ -148,6 +165,13 @@ impl DramConfig {
             self.write_low < self.write_high,
             "must be below write_high",
         )?;
+        let max = (self.timing.refi - self.timing.rfc) as u64;
+        if self.power_down_idle >= max {
+            return Err(ConfigError::PowerDownIdle {
+                value: self.power_down_idle,
+                max,
+            });
+        }
         Ok(map)
     }
 }
@@ -200,6 +224,17 @@ mod tests {
                 ..
             })
         ));
+        let mut c = DramConfig::preset("ddr4-2133").unwrap();
+        c.power_down_idle = (c.timing.refi - c.timing.rfc) as u64;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            ConfigError::PowerDownIdle {
+                value: 8318 - 374,
+                max: 8318 - 374
+            }
+        );
+        c.power_down_idle -= 1;
+        assert!(c.validate().is_ok());
         let mut c = DramConfig::preset("hbm2").unwrap();
         c.mapping = "ro-ba-co".parse().unwrap();
         assert!(matches!(c.validate(), Err(ConfigError::Mapping(_))));

@@ -20,6 +20,14 @@
 //! its request arrives; add a front-end latency in the caller); refresh is never postponed (it
 //! blocks the rank as soon as it is due, so the JEDEC 8-REF postponement is not needed); a queue
 //! entry is freed when its RD/WR issues; HBM2's two-clock ACT on the row bus is not modelled.
+//!
+//! Power-down (`DramConfig::power_down_idle` = N > 0): a rank with nothing queued for it becomes
+//! idle when its last command's work ends (RD: data out + 1; WR: data, tWR + 1; ACT/PRE: 1; REF:
+//! tRFC) and takes PDE N clocks later unless a request or a due refresh comes first; the PDE is an
+//! event [`Controller::next_event`] reports, so idle gaps are still jumped over. A request for a
+//! powered-down rank (or a due refresh) calls for PDX when its command would otherwise be legal,
+//! no earlier than tCKE after PDE; the rank then takes commands from tXP after PDX. A request that
+//! is queued, even one that has not arrived yet, keeps its rank up.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -70,6 +78,9 @@ pub enum Wait {
     RowConflict,
     /// Its rank is being refreshed, or a refresh is due and goes first.
     Refresh,
+    /// Its rank is powered down: it waits for the exit (PDX no earlier than tCKE after PDE, then
+    /// tXP).
+    PowerDown,
 }
 
 /// Row-buffer outcome of a request, fixed by its first command.
@@ -171,10 +182,19 @@ enum Choice {
         kind: CommandKind,
         slot: u32,
     },
+    /// PDE: the rank has been idle for the threshold.
+    PowerDown {
+        rank: usize,
+    },
+    /// PDX: a request or a due refresh needs the powered-down rank.
+    PowerUp {
+        rank: usize,
+    },
 }
 
 /// The FR-FCFS order, smallest first: (clock · 4 + priority, arrival, enqueue order). Priority 0
-/// is refresh, 1 a column command (row hit), 2 a row command.
+/// is refresh (and power-down exit), 1 a column command (row hit), 2 a row command, 3 power-down
+/// entry.
 type Key = (u64, u64, u64);
 
 fn key(at: u64, prio: u64, arrive: u64, seq: u64) -> Key {
@@ -257,6 +277,19 @@ pub struct Controller {
     /// The last `pick` and the state version it was computed for.
     memo: Cell<(u64, Option<Pick>)>,
     version: u64,
+    /// Idle clocks before a rank powers down; 0 never.
+    pd_idle: u64,
+    /// Per rank: requests queued for it (both queues).
+    rank_queued: Vec<u32>,
+    /// Per rank: the clock its last command's work ends (data out, write recovery, tRFC), from
+    /// which it counts as idle when nothing is queued for it.
+    busy_until: Vec<u64>,
+    /// Per rank: its PDE clock while powered down.
+    pd_since: Vec<Option<u64>>,
+    /// Per rank: no command before this clock (its last PDX + tXP; 0 before any).
+    wake: Vec<u64>,
+    /// Per rank: no PDE before this clock (its last PDX + max(tXP, tCKE)).
+    next_pde: Vec<u64>,
 }
 
 impl Controller {
@@ -294,6 +327,12 @@ impl Controller {
             cand: RefCell::new(vec![Cand::NONE; banks]),
             memo: Cell::new((u64::MAX, None)),
             version: 0,
+            pd_idle: cfg.power_down_idle,
+            rank_queued: vec![0; ranks as usize],
+            busy_until: vec![0; ranks as usize],
+            pd_since: vec![None; ranks as usize],
+            wake: vec![0; ranks as usize],
+            next_pde: vec![0; ranks as usize],
         })
     }
 
@@ -372,9 +411,12 @@ impl Controller {
         };
         self.seq += 1;
         self.queues[req.write as usize].insert(bank, slot);
+        self.rank_queued[loc.rank as usize] += 1;
         let mode = self.mode;
         self.update_mode();
-        if self.mode != mode {
+        if self.mode != mode || self.pd_idle > 0 {
+            // With power-down, a request can cancel a pending PDE or call for a PDX: re-pick.
+            self.cand.get_mut()[bank].valid = false;
             self.version += 1;
             return;
         }
@@ -470,6 +512,9 @@ impl Controller {
                     s.refreshed || (self.ref_end[r] > s.arrive && s.class == Class::Unknown);
                 if refreshed || self.now >= self.ref_due[r] {
                     return Some(Wait::Refresh);
+                }
+                if self.pd_since[r].is_some() || self.wake[r] > self.now {
+                    return Some(Wait::PowerDown);
                 }
                 return Some(match s.class {
                     // Its own PRE or ACT has issued: it waits out tRP/tRCD.
@@ -600,7 +645,8 @@ impl Controller {
         let at = c
             .ready
             .max(self.state.shared_ready(c.class as usize, b))
-            .max(self.now);
+            .max(self.now)
+            .max(self.wake[c.rank as usize]);
         (at < self.ref_due[c.rank as usize]).then_some(Pick {
             key: key(at, c.prio as u64, c.arrive, c.seq),
             choice: Choice::Bank {
@@ -615,6 +661,10 @@ impl Controller {
         let q = &self.queues[self.mode];
         let mut best_key: Key = (u64::MAX, 0, 0);
         let mut best_bank = usize::MAX;
+        let pd = self.pd_idle > 0;
+        let cke = self.t.cke as u64;
+        // The earliest PDX a request calls for: (key, rank).
+        let mut best_wake: (Key, usize) = ((u64::MAX, 0, 0), 0);
         {
             let mut cache = self.cand.borrow_mut();
             let shared = self.state.shared();
@@ -629,9 +679,24 @@ impl Controller {
                         cache[b] = self.fill_candidate(q, b);
                     }
                     let c = &cache[b];
-                    let at = c.ready.max(shared.ready(c.class as usize, b)).max(now);
+                    let mut at = c.ready.max(shared.ready(c.class as usize, b)).max(now);
                     if at >= ref_due[c.rank as usize] {
                         continue; // refresh owns the rank from then on
+                    }
+                    if pd {
+                        let r = c.rank as usize;
+                        if let Some(since) = self.pd_since[r] {
+                            // Its rank sleeps: PDX first, tCKE after PDE at the earliest.
+                            let k = key(at.max(since + cke), 0, c.arrive, c.seq);
+                            if k < best_wake.0 {
+                                best_wake = (k, r);
+                            }
+                            continue;
+                        }
+                        at = at.max(self.wake[r]);
+                        if at >= ref_due[r] {
+                            continue;
+                        }
                     }
                     let k = key(at, c.prio as u64, c.arrive, c.seq);
                     if k < best_key {
@@ -644,10 +709,27 @@ impl Controller {
         let mut best = (best_bank != usize::MAX)
             .then(|| self.bank_pick(q, best_bank))
             .flatten();
+        if best_wake.0 .0 != u64::MAX && best.is_none_or(|x| best_wake.0 < x.key) {
+            best = Some(Pick {
+                key: best_wake.0,
+                choice: Choice::PowerUp { rank: best_wake.1 },
+            });
+        }
         let banks_per_rank = self.org.banks_per_rank() as usize;
         for (rank, &due) in self.ref_due.iter().enumerate() {
             if best.is_some_and(|x| x.at() < due) {
                 continue; // a refresh cannot start before it is due
+            }
+            if let Some(since) = self.pd_since[rank] {
+                // A due refresh wakes the rank: PDX, then PREA/REF tXP later.
+                let key = key(due.max(since + cke).max(self.now), 0, 0, 0);
+                if best.is_none_or(|x| key < x.key) {
+                    best = Some(Pick {
+                        key,
+                        choice: Choice::PowerUp { rank },
+                    });
+                }
+                continue;
             }
             let kind = if self.state.rank_has_open_bank(rank) {
                 CommandKind::PreA
@@ -658,13 +740,34 @@ impl Controller {
                 .state
                 .earliest(kind, rank * banks_per_rank)
                 .max(self.now)
-                .max(due);
+                .max(due)
+                .max(self.wake[rank]);
             let key = key(at, 0, 0, 0);
             if best.is_none_or(|x| key < x.key) {
                 best = Some(Pick {
                     key,
                     choice: Choice::Refresh { rank, kind },
                 });
+            }
+        }
+        if pd {
+            for rank in 0..self.ref_due.len() {
+                if self.pd_since[rank].is_some() || self.rank_queued[rank] > 0 {
+                    continue;
+                }
+                let at = (self.busy_until[rank] + self.pd_idle)
+                    .max(self.next_pde[rank])
+                    .max(self.now);
+                if at >= self.ref_due[rank] {
+                    continue; // the refresh comes first and restarts the idle count
+                }
+                let key = key(at, 3, 0, 0);
+                if best.is_none_or(|x| key < x.key) {
+                    best = Some(Pick {
+                        key,
+                        choice: Choice::PowerDown { rank },
+                    });
+                }
             }
         }
         best
@@ -678,6 +781,12 @@ impl Controller {
             Choice::Refresh { rank, kind } => {
                 let b = rank * self.org.banks_per_rank() as usize;
                 self.state.issue(kind, b, 0, at);
+                let busy = if kind == CommandKind::Ref {
+                    self.t.rfc as u64
+                } else {
+                    1 // JESD79-4 tPRPDEN: PDE may follow a precharge by 1 nCK
+                };
+                self.busy_until[rank] = self.busy_until[rank].max(at + busy);
                 if kind == CommandKind::Ref {
                     for q in &mut self.queues {
                         for list in &q.per_bank[b..b + self.org.banks_per_rank() as usize] {
@@ -708,6 +817,33 @@ impl Controller {
                 });
             }
             Choice::Bank { bank, kind, slot } => self.issue_bank(at, bank, kind, slot),
+            Choice::PowerDown { rank } => {
+                self.pd_since[rank] = Some(at);
+                self.log(Command {
+                    cycle: at,
+                    kind: CommandKind::Pde,
+                    rank: rank as u8,
+                    bg: 0,
+                    bank: 0,
+                    row: 0,
+                    col: 0,
+                });
+            }
+            Choice::PowerUp { rank } => {
+                self.pd_since[rank] = None;
+                let (xp, cke) = (self.t.xp as u64, self.t.cke as u64);
+                self.wake[rank] = at + xp;
+                self.next_pde[rank] = at + xp.max(cke);
+                self.log(Command {
+                    cycle: at,
+                    kind: CommandKind::Pdx,
+                    rank: rank as u8,
+                    bg: 0,
+                    bank: 0,
+                    row: 0,
+                    col: 0,
+                });
+            }
         }
     }
 
@@ -715,6 +851,17 @@ impl Controller {
         let mode = self.mode;
         let s = self.queues[mode].slots[slot as usize];
         self.state.issue(kind, bank, s.row, at);
+        // When the rank may power down after this command (JESD79-4 power-down entry: tACTPDEN
+        // and tPRPDEN 1 nCK, tRDPDEN RL + BL/2 + 1, tWRPDEN/tWRAPDEN WL + BL/2 + tWR (+ 1)).
+        let t = &self.t;
+        let burst = t.burst_cycles() as u64;
+        let busy = match kind {
+            CommandKind::Rd | CommandKind::RdA => t.cl as u64 + burst + 1,
+            CommandKind::Wr | CommandKind::WrA => (t.cwl + t.wr) as u64 + burst + 1,
+            _ => 1,
+        };
+        let r = s.rank as usize;
+        self.busy_until[r] = self.busy_until[r].max(at + busy);
         self.cand.get_mut()[bank].valid = false;
         let class = match kind {
             CommandKind::Act => {
@@ -775,6 +922,7 @@ impl Controller {
             self.bypasses[bank] += 1;
         }
         q.remove(bank, slot);
+        self.rank_queued[r] -= 1;
         self.update_mode();
     }
 
@@ -924,6 +1072,67 @@ mod tests {
         }
         assert!(seen.contains(&Wait::Refresh), "{seen:?}");
         assert_eq!(c.stats().refreshes, 1);
+    }
+
+    fn read_at(c: &mut Controller, at: u64) -> Completion {
+        let mut done = Vec::new();
+        c.advance(at, &mut done);
+        c.enqueue(Request {
+            id: 1,
+            addr: 0,
+            write: false,
+            arrive: at,
+        });
+        if c.pd_idle > 0 {
+            assert_eq!(c.waiting(1, false), Some(Wait::PowerDown));
+        }
+        while !c.is_idle() {
+            let t = c.next_event().unwrap();
+            c.advance(t + 1, &mut done);
+        }
+        done[0]
+    }
+
+    #[test]
+    fn a_read_to_a_powered_down_rank_completes_txp_later() {
+        let mut cfg = DramConfig::preset("ddr4-2133").unwrap();
+        cfg.record_commands = true;
+        let mut plain = Controller::new(&cfg).unwrap();
+        cfg.power_down_idle = 16;
+        let mut pd = Controller::new(&cfg).unwrap();
+        assert_eq!(pd.next_event(), Some(16), "the PDE is the next event");
+        let xp = pd.timing().xp as u64;
+        assert_eq!(
+            (xp, pd.timing().cke),
+            (7, 6),
+            "max(4 nCK, 6 ns), max(3 nCK, 5 ns)"
+        );
+        let a = read_at(&mut plain, 1000);
+        let b = read_at(&mut pd, 1000);
+        assert_eq!(b.at, a.at + xp);
+        let mut done = Vec::new();
+        let kinds: Vec<_> = pd.commands().iter().map(|c| (c.kind, c.cycle)).collect();
+        use CommandKind::*;
+        assert_eq!(kinds, [(Pde, 16), (Pdx, 1000), (Act, 1007), (Rd, 1022)]);
+        // Idle again after the read's data: down again N clocks later (RD + CL + BL/2 + 1 + N).
+        pd.advance(2000, &mut done);
+        assert_eq!(
+            pd.commands().last().map(|c| (c.kind, c.cycle)),
+            Some((Pde, 1022 + 15 + 4 + 1 + 16))
+        );
+        crate::check(pd.commands(), pd.timing(), pd.organization()).unwrap();
+    }
+
+    #[test]
+    fn a_read_inside_tcke_after_entry_waits_for_tcke_then_txp() {
+        let mut cfg = DramConfig::preset("ddr4-2133").unwrap();
+        cfg.record_commands = true;
+        cfg.power_down_idle = 16;
+        let mut pd = Controller::new(&cfg).unwrap();
+        let mut plain = Controller::new(&DramConfig::preset("ddr4-2133").unwrap()).unwrap();
+        // Arrives 2 clocks after PDE: PDX waits to 16 + tCKE.
+        let (a, b) = (read_at(&mut plain, 18), read_at(&mut pd, 18));
+        assert_eq!(b.at, a.at + (16 + 6 - 18) + 7);
     }
 
     #[test]

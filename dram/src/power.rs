@@ -10,9 +10,10 @@
 //! ```
 //!
 //! Background states: *active standby* (IDD3N) while any bank of a rank is open or the rank is
-//! refreshing, *precharged standby* (IDD2N) while all banks are closed. Our controller never
-//! issues power-down or self-refresh (CKE stays high), so the IDD2P/IDD3P/IDD6 states do not
-//! occur and are not modelled.
+//! refreshing, *precharged standby* (IDD2N) while all banks are closed, and, when the controller
+//! powers an idle rank down (`DramConfig::power_down_idle`), *precharge power-down* (IDD2P,
+//! every bank closed) or *active power-down* (IDD3P, a bank open) from its PDE to its PDX.
+//! Self-refresh (IDD6) is never used, so it is not modelled.
 //!
 //! The per-command energies are the currents *above* the background the command runs on, over
 //! the time the datasheet measures them (JESD79-4 IDD measurement conditions; Micron TN-40-07
@@ -25,9 +26,11 @@
 //!   `E_rd = VDD·(IDD4R − IDD3N)·tBURST`, `E_wr = VDD·(IDD4W − IDD3N)·tBURST`, tBURST = BL/2 nCK.
 //! * IDD5B is measured with REF every tRFC; the refreshing rank otherwise counts as active
 //!   standby (so we count tRFC as active time): `E_ref = VDD·(IDD5B − IDD3N)·tRFC`.
-//! * Background: `VDD·IDD3N·t_active + VDD·IDD2N·t_precharged`.
+//! * Background: `VDD·IDD3N·t_active + VDD·IDD2N·t_precharged`, and in power-down
+//!   `VDD·IDD2P·t_precharge_pd + VDD·IDD3P·t_active_pd` (the standby times exclude power-down).
 //! * DDR4's word-line pump supply VPP adds the same terms with IPP0, IPP3N and IPP5B where the
-//!   table gives them (IPP2N, when the table omits it, is taken equal to IPP3N).
+//!   table gives them (IPP2N, IPP2P and IPP3P, which the tables here omit, are taken equal to
+//!   IPP3N).
 //!
 //! Each term is per device; a rank of `bus_bits / device_bits` devices draws it that many times
 //! (a fraction where the table is for a wider unit than the channel: an HBM2 pseudo-channel is
@@ -93,6 +96,10 @@ pub struct PowerSpec {
     pub idd2n_ma: u32,
     /// IDD3N: active standby.
     pub idd3n_ma: u32,
+    /// IDD2P: precharge power-down (CKE low, every bank closed).
+    pub idd2p_ma: u32,
+    /// IDD3P: active power-down (CKE low, a bank open).
+    pub idd3p_ma: u32,
     /// IDD4R: burst reads.
     pub idd4r_ma: u32,
     /// IDD4W: burst writes.
@@ -119,10 +126,21 @@ pub struct Activity {
     pub writes: u64,
     /// REF commands.
     pub refreshes: u64,
-    /// Rank-clocks with at least one bank open or a refresh running.
+    /// Rank-clocks in active standby: at least one bank open or a refresh running, CKE high.
     pub active_cycles: u64,
-    /// Rank-clocks with every bank closed: ranks × span − `active_cycles`.
+    /// Rank-clocks in precharged standby: every bank closed, CKE high. With the two power-down
+    /// counts, the four sum to ranks × span.
     pub precharged_cycles: u64,
+    /// Rank-clocks in active power-down (PDE with a bank open, until PDX).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub active_power_down_cycles: u64,
+    /// Rank-clocks in precharge power-down (PDE with every bank closed, until PDX).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub precharge_power_down_cycles: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Activity {
@@ -135,6 +153,8 @@ impl Activity {
         self.refreshes += o.refreshes;
         self.active_cycles += o.active_cycles;
         self.precharged_cycles += o.precharged_cycles;
+        self.active_power_down_cycles += o.active_power_down_cycles;
+        self.precharge_power_down_cycles += o.precharge_power_down_cycles;
     }
 }
 
@@ -153,6 +173,9 @@ pub struct Energy {
     pub background_active_pj: f64,
     /// Precharged standby.
     pub background_precharged_pj: f64,
+    /// Power-down, active and precharge (0 unless the controller powers ranks down).
+    #[serde(default)]
+    pub background_power_down_pj: f64,
     /// I/O and termination (0 where no figure is cited).
     pub io_pj: f64,
 }
@@ -164,7 +187,7 @@ impl Energy {
     }
 
     /// `(name, pJ)` per class, in a fixed order; the names are the report's keys.
-    pub fn classes(&self) -> [(&'static str, f64); 7] {
+    pub fn classes(&self) -> [(&'static str, f64); 8] {
         [
             ("act_pre", self.act_pre_pj),
             ("rd", self.rd_pj),
@@ -172,6 +195,7 @@ impl Energy {
             ("ref", self.ref_pj),
             ("background_active", self.background_active_pj),
             ("background_precharged", self.background_precharged_pj),
+            ("background_power_down", self.background_power_down_pj),
             ("io", self.io_pj),
         ]
     }
@@ -184,13 +208,17 @@ impl Energy {
         self.ref_pj += o.ref_pj;
         self.background_active_pj += o.background_active_pj;
         self.background_precharged_pj += o.background_precharged_pj;
+        self.background_power_down_pj += o.background_power_down_pj;
         self.io_pj += o.io_pj;
     }
 
-    /// [`Energy::classes`] in millijoules, as a map.
+    /// [`Energy::classes`] in millijoules, as a map. `background_power_down` is left out when
+    /// it is 0 (no rank ever powered down), so reports of runs without power-down keep exactly
+    /// the keys they had before power-down was modelled.
     pub fn breakdown_mj(&self) -> BTreeMap<String, f64> {
         self.classes()
             .iter()
+            .filter(|&&(k, e)| k != "background_power_down" || e != 0.0)
             .map(|&(k, e)| (k.to_string(), e * 1e-9))
             .collect()
     }
@@ -224,6 +252,8 @@ pub fn energy(spec: &PowerSpec, t: &Timing, org: &Organization, a: &Activity) ->
     let refresh = (vdd * (i(spec.idd5b_ma) - i(spec.idd3n_ma)) + vpp * (ipp5b - ipp3n)) * t_rfc;
     let p_active = vdd * i(spec.idd3n_ma) + vpp * ipp3n;
     let p_precharged = vdd * i(spec.idd2n_ma) + vpp * ipp3n;
+    let p_active_pd = vdd * i(spec.idd3p_ma) + vpp * ipp3n;
+    let p_precharge_pd = vdd * i(spec.idd2p_ma) + vpp * ipp3n;
     // Pins a burst drives: DQ, a DQS pair per byte lane, and (writes) a DM pin per byte lane.
     let lanes = (org.bus_bits / 8) as f64;
     let (rd_pins, wr_pins) = (
@@ -238,6 +268,9 @@ pub fn energy(spec: &PowerSpec, t: &Timing, org: &Organization, a: &Activity) ->
         ref_pj: devices * refresh * a.refreshes as f64,
         background_active_pj: devices * p_active * ns(a.active_cycles),
         background_precharged_pj: devices * p_precharged * ns(a.precharged_cycles),
+        background_power_down_pj: devices
+            * (p_active_pd * ns(a.active_power_down_cycles)
+                + p_precharge_pd * ns(a.precharge_power_down_cycles)),
         io_pj: spec.io.map_or(0.0, |p| {
             io(p.read_uw_per_pin, rd_pins, a.reads) + io(p.write_uw_per_pin, wr_pins, a.writes)
         }),
@@ -267,6 +300,11 @@ struct RankState {
     since: u64,
     /// Clocks with `busy > 0`, up to the last time it fell to 0.
     active: u64,
+    /// The open power-down: its PDE clock, and whether a bank was open (active power-down).
+    pd: Option<(u64, bool)>,
+    /// Closed power-down periods: active, precharge.
+    apd: u64,
+    ppd: u64,
 }
 
 /// Counts [`Activity`] from commands as they issue, in time order: DRAMPower's incremental
@@ -380,24 +418,49 @@ impl ActivityCounter {
                 self.rise(rank, at);
                 self.closes.push(Reverse((at + self.rfc, rank, REFRESH)));
             }
+            CommandKind::Pde => {
+                let r = &mut self.ranks[rank];
+                r.pd = Some((at, r.busy > 0));
+            }
+            CommandKind::Pdx => {
+                let r = &mut self.ranks[rank];
+                if let Some((since, active)) = r.pd.take() {
+                    if active {
+                        r.apd += at - since;
+                    } else {
+                        r.ppd += at - since;
+                    }
+                }
+            }
         }
     }
 
     /// The activity over `[0, end)`: commands so far, and every rank's clocks split into active
-    /// and precharged up to `end` (banks still open count as active until `end`).
+    /// and precharged standby and the two power-downs up to `end` (banks still open count as
+    /// active until `end`, a rank still powered down as powered down).
     pub fn activity(&self, end: u64) -> Activity {
         let mut s = self.clone();
         s.settle(end);
         let mut a = s.counts;
-        let mut active = 0;
+        let (mut active, mut apd, mut ppd) = (0, 0, 0);
         for r in &s.ranks {
             active += r.active;
             if r.busy > 0 {
                 active += end.saturating_sub(r.since);
             }
+            apd += r.apd;
+            ppd += r.ppd;
+            match r.pd {
+                Some((since, true)) => apd += end.saturating_sub(since),
+                Some((since, false)) => ppd += end.saturating_sub(since),
+                None => {}
+            }
         }
-        a.active_cycles = active;
-        a.precharged_cycles = (s.ranks.len() as u64 * end).saturating_sub(active);
+        // Active power-down is counted in `active` too (its banks stay open): take it out.
+        a.active_cycles = active.saturating_sub(apd);
+        a.active_power_down_cycles = apd;
+        a.precharge_power_down_cycles = ppd;
+        a.precharged_cycles = (s.ranks.len() as u64 * end).saturating_sub(active + ppd);
         a
     }
 }
@@ -597,6 +660,103 @@ mod tests {
         assert_eq!(
             (a.acts, a.active_cycles, a.precharged_cycles),
             (2, 200, 100)
+        );
+    }
+
+    #[test]
+    fn an_idle_rank_spends_the_threshold_in_standby_then_the_rest_in_precharge_power_down() {
+        let p = &DDR4_2133;
+        let (n, span) = (16u64, 5_000u64); // span below tREFI: no refresh
+        let mut cfg = DramConfig::preset("ddr4-2133").unwrap();
+        cfg.power_down_idle = n;
+        cfg.record_commands = true;
+        let mut c = Controller::new(&cfg).unwrap();
+        c.advance(span, &mut Vec::new());
+        assert_eq!(c.commands(), [cmd(n, CommandKind::Pde, 0, 0)]);
+        let a = c.activity(span);
+        assert_eq!(
+            (
+                a.precharged_cycles,
+                a.precharge_power_down_cycles,
+                a.active_cycles,
+                a.active_power_down_cycles
+            ),
+            (n, span - n, 0, 0)
+        );
+        let e = energy(p.power.unwrap(), &p.timing, &p.org, &a);
+        // Four x16 devices at 1.2 V: IDD2N 33 mA for N clocks, IDD2P 25 mA for S − N.
+        close(
+            e.background_precharged_pj,
+            4.0 * 1.2 * 33.0 * n as f64 * TCK_2133,
+        );
+        close(
+            e.background_power_down_pj,
+            4.0 * 1.2 * 25.0 * (span - n) as f64 * TCK_2133,
+        );
+        close(
+            e.total_pj(),
+            e.background_precharged_pj + e.background_power_down_pj,
+        );
+        assert_eq!(
+            e.breakdown_mj()["background_power_down"],
+            e.background_power_down_pj * 1e-9
+        );
+        assert_eq!(
+            trace_energy(c.commands(), p.power.unwrap(), &p.timing, &p.org, span),
+            e
+        );
+        // Without power-down the breakdown keeps its old keys only.
+        let idle = ddr4_2133(&[], span);
+        assert!(!idle.breakdown_mj().contains_key("background_power_down"));
+    }
+
+    #[test]
+    fn active_power_down_costs_idd3p_and_leaves_active_standby() {
+        let trace = [
+            cmd(0, CommandKind::Act, 0, 0),
+            cmd(40, CommandKind::Pde, 0, 0),
+            cmd(140, CommandKind::Pdx, 0, 0),
+            cmd(150, CommandKind::Pre, 0, 0),
+            cmd(300, CommandKind::Pde, 0, 0),
+        ];
+        let p = &DDR4_2133;
+        let span = 1000;
+        let mut c = ActivityCounter::new(&p.timing, &p.org);
+        for t in &trace {
+            c.observe(t);
+        }
+        let a = c.activity(span);
+        // Open 0..150 of which 40..140 powered down; closed 150..300 standby, 300.. powered down.
+        assert_eq!(
+            (
+                a.active_cycles,
+                a.active_power_down_cycles,
+                a.precharged_cycles,
+                a.precharge_power_down_cycles
+            ),
+            (50, 100, 150, 700)
+        );
+        let e = ddr4_2133(&trace, span);
+        let ns = |c: f64| c * TCK_2133;
+        close(e.background_active_pj, 4.0 * 1.2 * 44.0 * ns(50.0));
+        close(e.background_precharged_pj, 4.0 * 1.2 * 33.0 * ns(150.0));
+        close(
+            e.background_power_down_pj,
+            4.0 * 1.2 * (39.0 * ns(100.0) + 25.0 * ns(700.0)),
+        );
+    }
+
+    #[test]
+    fn ddr4_3200_power_down_adds_the_vpp_standby_current() {
+        let p = &DDR4_3200;
+        let trace = [cmd(100, CommandKind::Pde, 0, 0)];
+        let span = 1000;
+        let e = trace_energy(&trace, p.power.unwrap(), &p.timing, &p.org, span);
+        let tck = 1e3 / 1600.0;
+        // Eight x8 devices: IDD2P 25 mA at 1.2 V, IPP2P taken as IPP3N 3 mA at 2.5 V.
+        close(
+            e.background_power_down_pj,
+            8.0 * (1.2 * 25.0 + 2.5 * 3.0) * 900.0 * tck,
         );
     }
 

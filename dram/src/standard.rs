@@ -91,6 +91,10 @@ pub struct SpeedBin {
     pub refi: Picos,
     /// Extra idle clocks on the data bus when it passes from one rank to another.
     pub rtrs: u32,
+    /// Power-down exit (PDX) to the next valid command.
+    pub xp: Spec,
+    /// Least time CKE stays low (power-down entry to exit, tPD = tCKE) or high.
+    pub cke: Spec,
 }
 
 impl SpeedBin {
@@ -133,6 +137,8 @@ impl SpeedBin {
             rtrs: self.rtrs,
             rfc: self.rfc.cycles(c),
             refi: c.to_cycles_floor(self.refi).0 as u32,
+            xp: self.xp.cycles(c),
+            cke: self.cke.cycles(c),
         }
     }
 }
@@ -186,6 +192,11 @@ pub struct Timing {
     pub rfc: u32,
     /// Average interval between REFs.
     pub refi: u32,
+    /// Power-down exit (PDX) to the next command of the rank.
+    pub xp: u32,
+    /// Least clocks between power-down entry and exit (tPD = tCKE), and from an exit to the next
+    /// entry.
+    pub cke: u32,
 }
 
 /// Why a [`Timing`] is unusable.
@@ -262,6 +273,8 @@ impl Timing {
             "rtrs" => &mut self.rtrs,
             "rfc" => &mut self.rfc,
             "refi" => &mut self.refi,
+            "xp" => &mut self.xp,
+            "cke" => &mut self.cke,
             _ => return None,
         })
     }
@@ -293,6 +306,8 @@ impl Timing {
             ("rtw", self.rtw),
             ("rfc", self.rfc),
             ("refi", self.refi),
+            ("xp", self.xp),
+            ("cke", self.cke),
         ];
         for (field, v) in nonzero {
             if v == 0 {
@@ -502,6 +517,13 @@ impl Preset {
 // tRFC for 8 Gb: JESD79-4 and DRAMsim3 (374 nCK at 0.94 ns) use 350 ns; Ramulator 2's DDR4 table
 // has 360 ns. We follow the standard: 350 ns.
 // Write latency: the first CWL set (1 nCK write preamble): 11 / 12 / 16.
+// Power-down (JESD79-4 timing parameters by speed bin, power-down section, the same at 2133,
+// 2400 and 3200): tXP max(4 nCK, 6 ns) (PDX to any valid command), tCKE max(3 nCK, 5 ns)
+// (tPD = tCKE: least time in power-down). As transcribed by DRAMsim3's DDR4_8Gb_x8_2400.ini
+// ("tCKE greater(3nCK, 5ns)", "tXP greater(4nCK, 6ns)"; the JESD79-4 PDF was not re-read here).
+// In clocks 7/6 at 2133, 8/6 at 2400, 10/8 at 3200, as DRAMsim3's DDR4_8Gb_x16_2133.ini
+// (tXP 7, tCKE 6), DDR4_8Gb_x8_2400.ini (8, 6) and DRAMPower's MICRON_8Gb_DDR4-3200_*_G
+// memspecs (XP 10, CKE 8) give them.
 // ---------------------------------------------------------------------------------------------
 
 /// What differs between the DDR4 bins used here.
@@ -548,6 +570,8 @@ const fn ddr4(b: Ddr4Bin) -> SpeedBin {
         rfc: Spec::ps(350_000),
         refi: Picos(7_800_000),
         rtrs: 1,
+        xp: Spec::max(4, 6_000),
+        cke: Spec::max(3, 5_000),
     }
 }
 
@@ -640,19 +664,22 @@ pub const DDR4_3200_X16_BIN: SpeedBin = ddr4(page_2kb(DDR4_3200AA));
 /// that file names no part number or datasheet, so these are UNVERIFIED against a datasheet IDD
 /// table; they are the only x16 DDR4-2133 8 Gb set found with a traceable origin. It gives IPP0
 /// (4 mA) but no IPP3N/IPP5B, so the VPP terms are left out. I/O: [`DDR4_IO`] on every DDR4 preset.
+/// Power-down: IDD2P 25, IDD3P 39 mA from the same file.
 pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
     device_bits: 16,
     vdd_mv: 1200,
     idd0_ma: 75,
     idd2n_ma: 33,
     idd3n_ma: 44,
+    idd2p_ma: 25,
+    idd3p_ma: 39,
     idd4r_ma: 225,
     idd4w_ma: 225,
     idd5b_ma: 280,
     pump: None,
     io: Some(DDR4_IO),
     source: "DRAMsim3 configs/DDR4_8Gb_x16_2133.ini [power] (no datasheet named: UNVERIFIED); \
-             no VPP currents; I/O from DRAMPower's per-pin figures",
+             no VPP currents; I/O from DRAMPower's per-pin figures; IDD2P/IDD3P from the same file",
 };
 
 /// DDR4-2133, x8 8 Gb device.
@@ -663,19 +690,22 @@ pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
 /// DDR4-2133 8 Gb set was found (DRAMPower's and DRAMSys's memspecs and gem5's DDR4 interfaces
 /// have none). It gives IPP0 (3 mA) but
 /// no IPP3N/IPP5B, so the VPP terms are left out. I/O: [`DDR4_IO`].
+/// Power-down: IDD2P 25, IDD3P 35 mA from the same file.
 pub const DDR4_2133_X8_POWER: PowerSpec = PowerSpec {
     device_bits: 8,
     vdd_mv: 1200,
     idd0_ma: 45,
     idd2n_ma: 33,
     idd3n_ma: 40,
+    idd2p_ma: 25,
+    idd3p_ma: 35,
     idd4r_ma: 125,
     idd4w_ma: 115,
     idd5b_ma: 250,
     pump: None,
     io: Some(DDR4_IO),
     source: "DRAMsim3 configs/DDR4_8Gb_x8_2133.ini [power] (no datasheet named: UNVERIFIED); \
-             no VPP currents; I/O from DRAMPower's per-pin figures",
+             no VPP currents; I/O from DRAMPower's per-pin figures; IDD2P/IDD3P from the same file",
 };
 
 /// DDR4-2400, x8 8 Gb device: Micron MT40A1G8PM-083E (speed grade -083E = DDR4-2400R
@@ -683,19 +713,24 @@ pub const DDR4_2133_X8_POWER: PowerSpec = PowerSpec {
 /// IDD4W, IDD5B; x8). The values are those DRAMsim3's `configs/DDR4_8Gb_x8_2400.ini` gives for
 /// that part (its header names it); not re-checked against the datasheet PDF here. No IPP
 /// values come with them, so the VPP terms are left out.
+/// Power-down: IDD2P 25, IDD3P 37 mA from the same DRAMsim3 file (gem5's DDR4_2400_8x8 has
+/// the same IDD2P1/IDD3P1).
 pub const DDR4_2400_X8_POWER: PowerSpec = PowerSpec {
     device_bits: 8,
     vdd_mv: 1200,
     idd0_ma: 48,
     idd2n_ma: 34,
     idd3n_ma: 43,
+    idd2p_ma: 25,
+    idd3p_ma: 37,
     idd4r_ma: 135,
     idd4w_ma: 123,
     idd5b_ma: 250,
     pump: None,
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A1G8PM-083E (DDR4-2400), IDD table, x8 (via \
-             DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O from DRAMPower's per-pin figures",
+             DRAMsim3 DDR4_8Gb_x8_2400.ini); no VPP currents; I/O from DRAMPower's per-pin figures; \
+             IDD2P/IDD3P from the same file",
 };
 
 /// DDR4-2400, x16 8 Gb device: Micron MT40A512M16 (8Gb DDR4 SDRAM datasheet, x16 IDD column),
@@ -707,12 +742,16 @@ pub const DDR4_2400_X8_POWER: PowerSpec = PowerSpec {
 /// revision or speed grade, and they were not re-checked against the datasheet PDF here. Only
 /// IPP0 (4 mA) is given for the x16 part (gem5's IPP3N is inherited from its x4 class, no
 /// IPP5B), so the VPP terms are left out. I/O: [`DDR4_IO`].
+/// Power-down: IDD2P1 25 (inherited from gem5's DDR4_2400_16x4), IDD3P1 41 mA; DRAMsim3's
+/// `DDR4_8Gb_x16_2400.ini` has IDD2P 25, IDD3P 41 too.
 pub const DDR4_2400_X16_POWER: PowerSpec = PowerSpec {
     device_bits: 16,
     vdd_mv: 1200,
     idd0_ma: 80,
     idd2n_ma: 34,
     idd3n_ma: 47,
+    idd2p_ma: 25,
+    idd3p_ma: 41,
     idd4r_ma: 243,
     idd4w_ma: 228,
     idd5b_ma: 280,
@@ -720,7 +759,7 @@ pub const DDR4_2400_X16_POWER: PowerSpec = PowerSpec {
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet, MT40A512M16 (DDR4-2400), IDD table, x16 (via gem5 \
              DDR4_2400_4x16; same in DRAMsim3 DDR4_8Gb_x16_2400.ini); no VPP currents; I/O from \
-             DRAMPower's per-pin figures",
+             DRAMPower's per-pin figures; IDD2P 25/IDD3P 41 from gem5 and DRAMsim3 alike",
 };
 
 /// DDR4-3200, x8 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
@@ -728,12 +767,15 @@ pub const DDR4_2400_X16_POWER: PowerSpec = PowerSpec {
 /// DRAMPower's memspec `MICRON_8Gb_DDR4-3200_8bit_G` (idd0, idd2n, idd3n, idd4r, idd4w, idd5;
 /// idd02 = IPP0, idd3n2 = IPP3N, idd52 = IPP5B, vdd2 = VPP). IPP2N is not listed there and is
 /// ASSUMED equal to IPP3N. Note this die's IDD5B (66 mA) is far below the older dies' 250 mA.
+/// Power-down: the memspec's idd2p0/idd2p1 25 and idd3p0/idd3p1 43 mA.
 pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
     device_bits: 8,
     vdd_mv: 1200,
     idd0_ma: 57,
     idd2n_ma: 37,
     idd3n_ma: 56,
+    idd2p_ma: 25,
+    idd3p_ma: 43,
     idd4r_ma: 168,
     idd4w_ma: 155,
     idd5b_ma: 66,
@@ -745,7 +787,8 @@ pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
     }),
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x8; \
-             IPP2N assumed = IPP3N; I/O from DRAMPower's per-pin figures",
+             IPP2N assumed = IPP3N; I/O from DRAMPower's per-pin figures; IDD2P/IDD3P from the \
+             same memspec",
 };
 
 /// DDR4-3200, x16 8 Gb device: Micron 8Gb DDR4 SDRAM datasheet (`8gb_ddr4_sdram.pdf`), die
@@ -754,12 +797,15 @@ pub const DDR4_3200_X8_POWER: PowerSpec = PowerSpec {
 /// idd4w 283, idd5 72 mA; idd02 = IPP0 4, idd3n2 = IPP3N 3, idd52 = IPP5B 5 mA; vdd2 = VPP
 /// 2.5 V). IPP2N is not listed there and is ASSUMED equal to IPP3N. (DRAMsim3's
 /// `DDR4_8Gb_x16_3200.ini`, which names no part, has IDD3N 56, IDD4W 278, IDD5AB 280 instead.)
+/// Power-down: the memspec's idd2p0/idd2p1 25 and idd3p0/idd3p1 47 mA.
 pub const DDR4_3200_X16_POWER: PowerSpec = PowerSpec {
     device_bits: 16,
     vdd_mv: 1200,
     idd0_ma: 95,
     idd2n_ma: 37,
     idd3n_ma: 61,
+    idd2p_ma: 25,
+    idd3p_ma: 47,
     idd4r_ma: 302,
     idd4w_ma: 283,
     idd5b_ma: 72,
@@ -772,7 +818,7 @@ pub const DDR4_3200_X16_POWER: PowerSpec = PowerSpec {
     io: Some(DDR4_IO),
     source: "Micron 8Gb DDR4 SDRAM datasheet (die G), -062E DDR4-3200AA, IDD/IPP tables, x16 (via \
              DRAMPower MICRON_8Gb_DDR4-3200_16bit_G); IPP2N assumed = IPP3N; I/O from DRAMPower's \
-             per-pin figures",
+             per-pin figures; IDD2P/IDD3P from the same memspec",
 };
 
 /// HBM2, one 128-bit legacy-mode channel of an 8 Gb-per-channel stack, VDD 1.2 V, at 1000 MHz:
@@ -784,19 +830,23 @@ pub const DDR4_3200_X16_POWER: PowerSpec = PowerSpec {
 /// terms. No VPP and no I/O figures: the HBM PHY on the host die is the FPGA's, and the stack's
 /// own TSV/interposer drivers are not separated in any source found (Xilinx's public "about
 /// 7 pJ/bit" for HBM2 on Alveo covers the whole path, a cross-check for the total, not a term).
+/// Power-down: IDD2P 28, IDD3P 40 mA from the same file (same ESTIMATE caveat).
 pub const HBM2_POWER: PowerSpec = PowerSpec {
     device_bits: 128,
     vdd_mv: 1200,
     idd0_ma: 65,
     idd2n_ma: 40,
     idd3n_ma: 55,
+    idd2p_ma: 28,
+    idd3p_ma: 40,
     idd4r_ma: 390,
     idd4w_ma: 500,
     idd5b_ma: 250,
     pump: None,
     io: None,
     source: "DRAMsim3 configs/HBM2_8Gb_x128.ini [power] (simulator defaults, no part named: \
-             ESTIMATE), 128-bit channel halved per pseudo-channel; no VPP, no I/O",
+             ESTIMATE), 128-bit channel halved per pseudo-channel; no VPP, no I/O; IDD2P/IDD3P from \
+             the same file",
 };
 
 /// A 64-bit rank of x16 8 Gb devices (four chips): 2 bank groups × 4 banks, 64 Ki rows,
@@ -898,6 +948,9 @@ pub const DDR4_3200_X16: Preset = Preset {
 // tRFC: 260 ns, the all-bank value for a 4 Gb channel (DRAMsim3 and Ramulator 2 agree; DRAMSys
 // has 220 ns). tREFI 3.9 us. Geometry is the U280/U50 stack: 4 Gb per channel, so a
 // pseudo-channel holds 2 Gb = 256 MB = 16 banks × 16 Ki rows × 1 KB pages.
+// Power-down: tXP 8 ns and tCKE 8 ns, as DRAMsim3's configs/HBM2_8Gb_x128.ini gives them (tXP 8,
+// tCKE 8 nCK at tCK 1 ns); the only source found (DRAMSys' HBM2 memspec and Ramulator 2 were not
+// checked for them): UNVERIFIED against JESD235.
 // ---------------------------------------------------------------------------------------------
 
 const fn hbm2_bin(clock: Clock) -> SpeedBin {
@@ -923,6 +976,8 @@ const fn hbm2_bin(clock: Clock) -> SpeedBin {
         rfc: Spec::ps(260_000),
         refi: Picos(3_900_000),
         rtrs: 0,
+        xp: Spec::ps(8_000),
+        cke: Spec::ps(8_000),
     }
 }
 
@@ -1080,6 +1135,20 @@ mod tests {
             assert_eq!((p8.device_bits, p16.device_bits), (8, 16));
             assert_eq!((p8.io, p16.io), (Some(DDR4_IO), Some(DDR4_IO)));
         }
+    }
+
+    #[test]
+    fn power_down_timings_derive_per_bin() {
+        // tXP max(4 nCK, 6 ns), tCKE max(3 nCK, 5 ns); HBM2 8 ns each.
+        let got = |p: &Preset| (p.timing.xp, p.timing.cke);
+        assert_eq!(got(&DDR4_2133), (7, 6));
+        assert_eq!(got(&DDR4_2133_X8), (7, 6));
+        assert_eq!(got(&DDR4_2400), (8, 6));
+        assert_eq!(got(&DDR4_2400_X16), (8, 6));
+        assert_eq!(got(&DDR4_3200), (10, 8));
+        assert_eq!(got(&DDR4_3200_X16), (10, 8));
+        assert_eq!(got(&HBM2), (8, 8));
+        assert_eq!(got(&HBM2_900), (8, 8)); // 7.2 clocks round up
     }
 
     #[test]

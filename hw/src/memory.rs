@@ -99,6 +99,13 @@ pub struct MemoryConfig {
     pub request_latency_ns: f64,
     /// `dram`: nanoseconds from data leaving the DRAM to the PS port.
     pub return_latency_ns: f64,
+    /// `dram`: DRAM clocks a rank must sit idle (nothing queued for it, no command in flight)
+    /// before the controller powers it down (CKE low: precharge power-down if every bank is
+    /// closed, active power-down if a row is open); a request or a due refresh then waits for the
+    /// exit (tXP, after at least tCKE down). 0 (the default) never powers down. At most
+    /// tREFI − tRFC − 1 (7943 for `ddr4-2133`): every refresh restarts the idle count, so a
+    /// longer threshold could never be reached.
+    pub power_down_idle: u64,
 }
 
 impl Default for MemoryConfig {
@@ -117,6 +124,7 @@ impl Default for MemoryConfig {
             port_queue: 32,
             request_latency_ns: 40.0,
             return_latency_ns: 40.0,
+            power_down_idle: 0,
         }
     }
 }
@@ -171,11 +179,15 @@ pub struct TimingOverrides {
     pub rfc: Option<u32>,
     /// Refresh interval.
     pub refi: Option<u32>,
+    /// Power-down exit to the next command.
+    pub xp: Option<u32>,
+    /// Least time in (and out of) power-down.
+    pub cke: Option<u32>,
 }
 
 impl TimingOverrides {
     /// The values in clocks, by their [`dram::Timing`] field names.
-    fn clocks(&self) -> [(&'static str, Option<u32>); 21] {
+    fn clocks(&self) -> [(&'static str, Option<u32>); 23] {
         [
             ("bl", self.bl),
             ("cl", self.cl),
@@ -198,6 +210,8 @@ impl TimingOverrides {
             ("rtrs", self.rtrs),
             ("rfc", self.rfc),
             ("refi", self.refi),
+            ("xp", self.xp),
+            ("cke", self.cke),
         ]
     }
 
@@ -307,10 +321,12 @@ impl MemoryConfig {
         // Drain writes from three quarters full down to a quarter, as the preset's defaults do.
         c.write_high = (self.queue * 3 / 4).max(1);
         c.write_low = self.queue / 4;
+        c.power_down_idle = self.power_down_idle;
         c.validate().map_err(|e| {
             let field = match &e {
                 dram::ConfigError::Mapping(_) => "memory.mapping".to_string(),
                 dram::ConfigError::Queue { .. } => "memory.queue".to_string(),
+                dram::ConfigError::PowerDownIdle { .. } => "memory.power_down_idle".to_string(),
                 // An explicit value broke a rule: point at it; else the preset's own value did.
                 dram::ConfigError::Timing(t) if self.timing.names(t.field) => {
                     if t.field == "clock" {
@@ -391,6 +407,30 @@ impl MemoryConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_power_down_idle_beyond_the_refresh_gap_is_a_located_error() {
+        let ok = MemoryConfig {
+            power_down_idle: 64,
+            ..MemoryConfig::default()
+        };
+        assert!(ok.validate().is_empty(), "{:?}", ok.validate());
+        assert_eq!(ok.dram().unwrap().power_down_idle, 64);
+        // ddr4-2133: tREFI 8318, tRFC 374 clocks.
+        let bad = MemoryConfig {
+            power_down_idle: 8318 - 374,
+            ..MemoryConfig::default()
+        };
+        let issues = bad.validate();
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].key, "memory.power_down_idle");
+        assert!(issues[0].reason.contains("7944"), "{}", issues[0].reason);
+        let last = MemoryConfig {
+            power_down_idle: 8318 - 374 - 1,
+            ..MemoryConfig::default()
+        };
+        assert!(last.validate().is_empty());
+    }
 
     #[test]
     fn ps_ports_outside_one_to_the_number_of_masters_is_rejected() {

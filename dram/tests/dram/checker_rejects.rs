@@ -37,6 +37,9 @@ fn all_rules() -> Vec<Rule> {
         Rule::RefreshWithOpenBank,
         Rule::Trfc,
         Rule::RefreshInterval,
+        Rule::PowerDownState,
+        Rule::Tcke,
+        Rule::Txp,
     ];
     for r in rules {
         match r {
@@ -63,7 +66,10 @@ fn all_rules() -> Vec<Rule> {
             | Rule::Trtrs
             | Rule::RefreshWithOpenBank
             | Rule::Trfc
-            | Rule::RefreshInterval => {}
+            | Rule::RefreshInterval
+            | Rule::PowerDownState
+            | Rule::Tcke
+            | Rule::Txp => {}
         }
     }
     rules.to_vec()
@@ -270,6 +276,27 @@ fn cases() -> Vec<Case> {
             Rule::CommandBus,
             vec![b(0, Act, 0, 0), b(1, Pre, 1, 1)],
         ),
+        // tCKE 6, tXP 7 at 2133 (max(3 nCK, 5 ns), max(4 nCK, 6 ns)).
+        case(
+            "PDE to PDX",
+            Rule::Tcke,
+            vec![b(0, Pde, 0, 0), b(6, Pdx, 0, 0)],
+        ),
+        case(
+            "PDX to PDE",
+            Rule::Tcke,
+            vec![b(0, Pde, 0, 0), b(6, Pdx, 0, 0), b(12, Pde, 0, 0)],
+        ),
+        case(
+            "PDX to ACT",
+            Rule::Txp,
+            vec![b(0, Pde, 0, 0), b(6, Pdx, 0, 0), b(13, Act, 0, 0)],
+        ),
+        case(
+            "PDX to REF",
+            Rule::Txp,
+            vec![b(100, Pde, 0, 0), b(200, Pdx, 0, 0), b(207, Ref, 0, 0)],
+        ),
     ];
     // Rules that are about state, not a gap: the good trace differs in more than one clock.
     let (timing, org) = ddr4();
@@ -293,6 +320,18 @@ fn cases() -> Vec<Case> {
         Rule::RefreshInterval,
         vec![b(100, Ref, 0, 0), b(100 + 9 * refi, Act, 0, 0)],
         vec![b(100, Ref, 0, 0), b(101 + 9 * refi, Act, 0, 0)],
+    ));
+    v.push(state(
+        "ACT to a powered-down rank",
+        Rule::PowerDownState,
+        vec![b(0, Pde, 0, 0), b(10, Pdx, 0, 0), b(20, Act, 0, 0)],
+        vec![b(0, Pde, 0, 0), b(20, Act, 0, 0)],
+    ));
+    v.push(state(
+        "PDX to a rank that is up",
+        Rule::PowerDownState,
+        vec![b(0, Pde, 0, 0), b(10, Pdx, 0, 0)],
+        vec![b(0, Act, 0, 0), b(10, Pdx, 0, 0)],
     ));
     v.push(state(
         "ACT to a bank with a row open",

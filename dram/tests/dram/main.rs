@@ -6,4 +6,5 @@ mod checker_accepts;
 mod checker_rejects;
 mod common;
 mod mutation;
+mod power_down;
 mod refresh;

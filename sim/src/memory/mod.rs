@@ -138,6 +138,9 @@ impl From<::dram::Wait> for MemWait {
             ::dram::Wait::RowMiss => MemWait::RowMiss,
             ::dram::Wait::RowConflict => MemWait::RowConflict,
             ::dram::Wait::Refresh => MemWait::Refresh,
+            // A power-down exit (tXP, after tCKE in power-down) is access latency an idle
+            // channel adds: charged as latency rather than a new stall kind.
+            ::dram::Wait::PowerDown => MemWait::Latency,
         }
     }
 }
