@@ -688,8 +688,8 @@ pub const DDR4_2133_X16_POWER: PowerSpec = PowerSpec {
 /// 45, IDD2N 33, IDD3N 40, IDD4R 125, IDD4W 115, IDD5AB 250 mA, VDD 1.2 V): that file names no
 /// part number or datasheet, so these are UNVERIFIED against a datasheet IDD table; no other x8
 /// DDR4-2133 8 Gb set was found (DRAMPower's and DRAMSys's memspecs and gem5's DDR4 interfaces
-/// have none). It gives IPP0 (3 mA) but
-/// no IPP3N/IPP5B, so the VPP terms are left out. I/O: [`DDR4_IO`].
+/// have none). It gives IPP0 (3 mA) but no IPP3N/IPP5B, so the VPP terms are left out. I/O:
+/// [`DDR4_IO`].
 /// Power-down: IDD2P 25, IDD3P 35 mA from the same file.
 pub const DDR4_2133_X8_POWER: PowerSpec = PowerSpec {
     device_bits: 8,

@@ -321,15 +321,23 @@ fn memoized_frames_stay_within_a_fifth_of_a_percent_of_the_full_simulation() {
         assert_eq!(memo.charged_cycles(), memo.total_cycles, "{}", p.name);
         assert_eq!(memo.routing, full.routing);
         assert_eq!(memo.dram.is_some(), full.dram.is_some(), "{}", p.name);
+        // The DRAM section sums the segments' counters: the same bursts to 0.1%, and the energy
+        // within 2% (a segment shorter than tREFI never refreshes, so it runs ~1% low).
         if let Some((f, m)) = full.dram.as_ref().zip(memo.dram.as_ref()) {
-            match f.energy_mj.zip(m.energy_mj) {
-                Some((fe, me)) => println!(
-                    "{:<28} DRAM energy simulate {fe:.4} mJ memoized {me:.4} mJ: {:+.3}%",
-                    "",
-                    (me / fe - 1.0) * 100.0
-                ),
-                None => println!("{:<28} DRAM energy: no power table for {}", "", f.preset),
-            }
+            assert_eq!((&m.preset, m.channels), (&f.preset, f.channels));
+            let bursts = dev(m.reads + m.writes, f.reads + f.writes);
+            let (fe, me) = (
+                f.energy_mj.expect("every preset has a power table"),
+                m.energy_mj.expect("the memoized frame counts it too"),
+            );
+            let energy = (me / fe - 1.0) * 100.0;
+            println!(
+                "{:<28} DRAM bursts {bursts:+.4}%, energy simulate {fe:.4} mJ memoized {me:.4} mJ: \
+                 {energy:+.3}%",
+                ""
+            );
+            assert!(bursts.abs() <= 0.1, "{}: bursts {bursts:+.4}%", p.name);
+            assert!(energy.abs() < 2.0, "{}: energy {energy:+.3}%", p.name);
         }
         for (m, f) in memo.units().zip(full.units()) {
             assert_eq!(
@@ -394,59 +402,5 @@ fn a_cache_shared_by_two_threads_gives_what_a_fresh_cache_gives() {
             let alone = simulate_memoized(&p.spec(), &r, &SegmentCache::new()).unwrap();
             assert_eq!(got, &alone, "{}", p.name);
         }
-    }
-}
-
-#[test]
-fn a_memoized_frame_reports_the_dram_energy_of_the_full_simulation_within_two_percent() {
-    let cache = SegmentCache::new();
-    let all = points();
-    let point = |name| all.iter().find(|p| p.name == name).unwrap();
-    for p in [point("default"), point("edge-moe-u280-hbm2")] {
-        let spec = p.spec();
-        let r = routing(&p.model);
-        let full = simulate(&spec, Mode::Timing(&r), SimOptions::default())
-            .unwrap()
-            .report;
-        let memo = simulate_memoized(&spec, &r, &cache).unwrap();
-        let (f, m) = (full.dram.unwrap(), memo.dram.unwrap());
-        let dev = |m: f64, f: f64| (m / f - 1.0) * 100.0;
-        let bursts = dev((m.reads + m.writes) as f64, (f.reads + f.writes) as f64);
-        println!(
-            "{:<20} {} x{}: reads {} vs {}, writes {} vs {}; bursts ({bursts:+.4}%); row hits {:.2}% vs {:.2}%; \
-             bus {:.2}% vs {:.2}%",
-            p.name,
-            f.preset,
-            f.channels,
-            f.reads,
-            m.reads,
-            f.writes,
-            m.writes,
-            f.row_hit_rate * 100.0,
-            m.row_hit_rate * 100.0,
-            f.bus_utilization * 100.0,
-            m.bus_utilization * 100.0,
-        );
-        assert_eq!((&m.preset, m.channels), (&f.preset, f.channels));
-        assert!(bursts.abs() <= 0.1, "{}: bursts {bursts:+.4}%", p.name);
-        let (fe, me) = (
-            f.energy_mj.expect("ddr4 and hbm2 have power tables"),
-            m.energy_mj.expect("the memoized frame counts it too"),
-        );
-        let e = dev(me, fe);
-        println!(
-            "{:<20} energy simulate {fe:.4} mJ memoized {me:.4} mJ ({e:+.3}%); \
-             power {:.4} W vs {:.4} W",
-            "",
-            f.power_w.unwrap(),
-            m.power_w.unwrap()
-        );
-        for (k, fv) in &f.energy_breakdown_mj {
-            println!(
-                "{:<20}   {k:<22} {fv:.4} vs {:.4} mJ",
-                "", m.energy_breakdown_mj[k]
-            );
-        }
-        assert!(e.abs() < 2.0, "{}: energy {e:+.3}%", p.name);
     }
 }
