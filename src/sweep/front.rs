@@ -55,6 +55,20 @@ pub fn best_point(points: &[&PointResult]) -> Option<usize> {
         .map(|p| p.id)
 }
 
+/// The point that fits with the least energy a frame (then the fastest, then the lowest id).
+pub fn least_energy(points: &[&PointResult]) -> Option<usize> {
+    points
+        .iter()
+        .filter(|p| p.status == Status::Ok)
+        .filter_map(|p| p.energy.as_ref().map(|e| (e.energy_mj, *p)))
+        .min_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.latency_ms.total_cmp(&b.1.latency_ms))
+                .then(a.1.id.cmp(&b.1.id))
+        })
+        .map(|(_, p)| p.id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -279,6 +279,19 @@ fn summarise(dir: &Path, all: &[PointResult], best: Option<&PointResult>) {
             );
         }
         println!("  what limits it: {}", limits(all, best));
+        let points: Vec<&PointResult> = all.iter().collect();
+        match front::least_energy(&points).and_then(|id| all.iter().find(|r| r.id == id)) {
+            Some(f) if f.id != best.id => {
+                if let Some(e) = &f.energy {
+                    println!(
+                        "least energy that fits: point {} at {:.1} mJ a frame ({:.3} ms, {:.2} W)",
+                        f.id, e.energy_mj, f.latency_ms, e.power_w
+                    );
+                }
+            }
+            Some(_) => println!("least energy that fits: the same point"),
+            None => {}
+        }
     }
 }
 

@@ -1185,6 +1185,32 @@ mod tests {
     }
 
     #[test]
+    fn the_least_energy_point_fits_and_none_that_fits_spends_less() {
+        let (_, mut results) = synthetic(&[2, 4, 8], &[8, 16, 32], 3, 13);
+        let points: Vec<&PointResult> = results.iter().collect();
+        let id = crate::sweep::front::least_energy(&points).unwrap();
+        let mj = |p: &PointResult| p.energy.as_ref().unwrap().energy_mj;
+        let least = results.iter().find(|p| p.id == id).unwrap();
+        assert_eq!(least.status, Status::Ok);
+        for p in results.iter().filter(|p| p.status == Status::Ok) {
+            assert!(mj(p) >= mj(least), "{} spends less", p.id);
+        }
+        // An infeasible point spending less does not count; a point without energy neither.
+        let mut cheaper = least.clone();
+        cheaper.id = 999;
+        cheaper.status = Status::Infeasible;
+        cheaper.energy.as_mut().unwrap().energy_mj = 0.5 * mj(least);
+        results.push(cheaper);
+        for p in &mut results {
+            if p.id != id && p.id != 999 {
+                p.energy = None;
+            }
+        }
+        let points: Vec<&PointResult> = results.iter().collect();
+        assert_eq!(crate::sweep::front::least_energy(&points), Some(id));
+    }
+
+    #[test]
     fn a_tie_on_latency_goes_to_the_more_accurate_point() {
         let (_, results) = synthetic(&[2, 4, 8], &[8, 16, 32], 3, 13);
         let mut points: Vec<&PointResult> = results.iter().collect();
