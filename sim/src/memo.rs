@@ -28,10 +28,9 @@
 //! drained, precharged channel whose refresh timer just reset, so row hits and background states
 //! differ slightly from the full frame's, a segment shorter than tREFI refreshes not at all (the
 //! refresh energy comes out ~9% low on the default point), and writes still queued when a segment
-//! ends go uncounted. On the default and U280 HBM2 points the bursts come out 0.006–0.007% below
-//! `simulate`'s; at the DDR4 points above the DRAM energy comes out 0.6–1.3% below (the default
-//! 1.0%). The tests hold the default and U280 points to 0.1% in bursts and the default to 2% in
-//! energy.
+//! ends go uncounted. At the points above the bursts come out 0.0003–0.04% below `simulate`'s and
+//! the DRAM energy 0.5–1.1% below (the default 0.8%, U280 HBM2 1.1%); the tests hold every point
+//! with the bank model to 0.1% in bursts and 2% in energy.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
