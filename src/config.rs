@@ -95,6 +95,13 @@ impl fmt::Display for ConfigErrors {
 impl std::error::Error for ConfigErrors {}
 
 impl Config {
+    /// The resource model's bill for this point's accelerator, every part and buffer: what the
+    /// board check and the power model both price.
+    pub fn accelerator(&self) -> hw::resources::accelerator::AcceleratorEstimate {
+        let raw = &self.raw;
+        hw::resources::accelerator::accelerator(&raw.model, &self.numerics, &raw.arch, &raw.axi)
+    }
+
     /// Reads `path`, or the embedded default when `None`.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigErrors> {
         match path {

@@ -200,14 +200,17 @@ pub fn activity(r: &Report, est: &AcceleratorEstimate, c: &Config) -> Activity {
     a
 }
 
-/// The energy of frame `r` of design point `c`.
-pub fn frame_energy(r: &Report, c: &Config) -> Result<FrameEnergy, PowerError> {
+/// The energy of frame `r` of design point `c`, whose accelerator is `est` (`c.accelerator()`).
+pub fn frame_energy(
+    r: &Report,
+    c: &Config,
+    est: &AcceleratorEstimate,
+) -> Result<FrameEnergy, PowerError> {
     let raw = &c.raw;
-    let est = hw::resources::accelerator::accelerator(&raw.model, &c.numerics, &raw.arch, &raw.axi);
-    let act = activity(r, &est, c);
-    let power = fpga_power(&est, &act, r.clock_mhz, &raw.board)?;
-    let idle = fpga_power(&est, &Activity::new(), r.clock_mhz, &raw.board)?;
-    let full = fpga_power(&est, &Activity::uniform(&est, 1.0), r.clock_mhz, &raw.board)?;
+    let act = activity(r, est, c);
+    let power = fpga_power(est, &act, r.clock_mhz, &raw.board)?;
+    let idle = fpga_power(est, &Activity::new(), r.clock_mhz, &raw.board)?;
+    let full = fpga_power(est, &Activity::uniform(est, 1.0), r.clock_mhz, &raw.board)?;
     let secs = r.latency_ms * 1e-3;
     let mj = |w: f64| w * secs * 1e3;
     let mut fpga = BTreeMap::new();
@@ -349,9 +352,7 @@ mod tests {
     fn each_unit_runs_at_its_busy_cycles_over_the_frames() {
         let c = Config::load(None).expect("embedded default");
         let r = frame(&c);
-        let raw = &c.raw;
-        let est =
-            hw::resources::accelerator::accelerator(&raw.model, &c.numerics, &raw.arch, &raw.axi);
+        let est = c.accelerator();
         let a = activity(&r, &est, &c);
         let busy = |unit: &str| {
             r.units()
@@ -378,7 +379,8 @@ mod tests {
     fn a_frames_energy_adds_up_and_its_rates_follow_from_it() {
         let c = Config::load(None).expect("embedded default");
         let r = frame(&c);
-        let e = frame_energy(&r, &c).expect("the ZCU102 has power figures");
+        let est = c.accelerator();
+        let e = frame_energy(&r, &c, &est).expect("the ZCU102 has power figures");
         let fpga: f64 = e.fpga_breakdown_mj.values().sum();
         assert!(close(fpga, e.fpga_mj), "{fpga} {}", e.fpga_mj);
         let dram = e.dram_mj.expect("ddr4-2133 has a power table");
@@ -398,14 +400,7 @@ mod tests {
             .filter_map(|l| l.breakdown_mj.get("linear"))
             .sum();
         let linear_clock = {
-            let raw = &c.raw;
-            let est = hw::resources::accelerator::accelerator(
-                &raw.model,
-                &c.numerics,
-                &raw.arch,
-                &raw.axi,
-            );
-            let idle = fpga_power(&est, &Activity::new(), r.clock_mhz, &raw.board).unwrap();
+            let idle = fpga_power(&est, &Activity::new(), r.clock_mhz, &c.raw.board).unwrap();
             idle.dynamic_w
                 .iter()
                 .filter(|(p, _)| driver(p) == "linear")
@@ -428,7 +423,7 @@ mod tests {
         // static and the hard blocks run twice as long. More energy, less power.
         let mut slow = c.clone();
         slow.raw.arch.clock_mhz /= 2.0;
-        let es = frame_energy(&frame(&slow), &slow).unwrap();
+        let es = frame_energy(&frame(&slow), &slow, &est).unwrap();
         assert!(es.energy_mj > e.energy_mj && es.power_w < e.power_w);
     }
 
@@ -438,7 +433,7 @@ mod tests {
         let r = frame(&c);
         let mut other = c.clone();
         other.raw.board.part = "xc7z020clg400-1".into();
-        let err = frame_energy(&r, &other).unwrap_err();
+        let err = frame_energy(&r, &other, &c.accelerator()).unwrap_err();
         assert!(err.to_string().contains("xc7z020clg400-1"), "{err}");
     }
 }

@@ -138,7 +138,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
     }
     let r = &out.report;
     print!("{}", render(r, &frame.config.source));
-    let energy = frame_energy(r, &frame.config);
+    let energy = frame_energy(r, &frame.config, &frame.config.accelerator());
     match &energy {
         Ok(e) => print!("{}", e.render(r.latency_ms)),
         Err(e) => println!("energy: not estimated: {e}"),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use hw::resources::accelerator::accelerator;
+use hw::resources::accelerator::AcceleratorEstimate;
 use sim::{Mode, SegmentCache, SimOptions, SimSpec};
 
 use super::golden::Reference;
@@ -45,7 +45,8 @@ pub fn evaluate(
     cache: &SegmentCache,
 ) -> PointResult {
     let c = &p.config;
-    let (resources, utilization, over) = resources(c);
+    let est = c.accelerator();
+    let (resources, utilization, over) = resources(c, &est);
     let mut r = PointResult {
         id: p.id,
         values: p.values.clone(),
@@ -96,7 +97,7 @@ pub fn evaluate(
                 *r.unit_cycles.entry(u.unit.clone()).or_default() += u.cycles;
             }
             // A device without power figures leaves the point without energy, not failed.
-            r.energy = frame_energy(&report, c).ok().map(|e| PointEnergy {
+            r.energy = frame_energy(&report, c, &est).ok().map(|e| PointEnergy {
                 energy_mj: e.energy_mj,
                 power_w: e.power_w,
                 gops_per_w: e.gops_per_w,
@@ -117,8 +118,10 @@ pub fn evaluate(
 }
 
 /// The accelerator's resources, each as a share of the board, and what does not fit.
-fn resources(c: &Config) -> (Resources, BTreeMap<String, f64>, Vec<Overuse>) {
-    let est = accelerator(&c.raw.model, &c.numerics, &c.raw.arch, &c.raw.axi);
+fn resources(
+    c: &Config,
+    est: &AcceleratorEstimate,
+) -> (Resources, BTreeMap<String, f64>, Vec<Overuse>) {
     let board = &c.raw.board;
     let t = est.total;
     let resources = Resources {
